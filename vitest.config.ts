@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// Projects: unit (pure, fast), sim (deterministic simulation, seeded), integration (real
+// processes on loopback). `npm test` runs them all; integration runs files one at a time
+// because each starts its own processes and the machine has two cores.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      { test: { name: 'sim', include: ['test/sim/**/*.test.ts'], testTimeout: 600_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
