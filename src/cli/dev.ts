@@ -1,0 +1,153 @@
+/**
+ * `kairos dev` (what `npm start` runs): a local HA cluster of three master replicas as child
+ * processes, data under one directory, logs in files, a summary on the terminal. Ctrl-C stops
+ * every child cleanly; a replica that dies is restarted with back-off; running it again restarts
+ * from the same data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { exitWithUsageError } from './exit.js';
+
+interface Replica {
+  id: string;
+  http: string;
+  raft: string;
+  child: ChildProcess | null;
+  restarts: number;
+}
+
+interface DevOptions {
+  basePort: string;
+  dataDir: string;
+  masters: string;
+}
+
+export function addDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('start a local HA cluster (3 master replicas) with data under one directory')
+    .option('--base-port <port>', 'HTTP port of the first master; others at +10, +20; Raft ports at +100', '5050')
+    .option('--data-dir <dir>', 'where every replica keeps its data and logs', '.kairos')
+    .option('--masters <n>', 'number of master replicas (odd)', '3')
+    .action(async (options: DevOptions) => {
+      const basePort = Number(options.basePort);
+      const count = Number(options.masters);
+      if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65_000) exitWithUsageError(`--base-port: "${options.basePort}" is not a port`);
+      if (!Number.isInteger(count) || count < 1 || count > 7 || count % 2 === 0) exitWithUsageError('--masters: must be 1, 3, 5 or 7');
+      await runDevCluster(basePort, count, resolve(options.dataDir));
+    });
+}
+
+async function runDevCluster(basePort: number, count: number, dataDir: string): Promise<void> {
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const replicas: Replica[] = Array.from({ length: count }, (_, i) => ({
+    id: `m${i + 1}`,
+    http: `127.0.0.1:${basePort + i * 10}`,
+    raft: `127.0.0.1:${basePort + 100 + i * 10}`,
+    child: null,
+    restarts: 0,
+  }));
+  const peers = replicas.map((r) => `${r.id}=${r.raft}`).join(',');
+  let stopping = false;
+
+  const start = (replica: Replica): void => {
+    const log = createWriteStream(join(logDir, `${replica.id}.log`), { flags: 'a' });
+    const args = [process.argv[1]!, 'master', '--id', replica.id, '--peers', peers, '--http', replica.http, '--data-dir', join(dataDir, replica.id)];
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KAIROS_EXIT_WITH_PARENT: '1' } });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    replica.child = child;
+    child.on('exit', (code, signal) => {
+      replica.child = null;
+      if (stopping) return;
+      replica.restarts++;
+      const delayMs = Math.min(30_000, 500 * 2 ** Math.min(replica.restarts, 6));
+      say(`${replica.id} exited (${signal ?? `code ${code}`}); restarting in ${(delayMs / 1000).toFixed(1)} s — log: ${join(logDir, `${replica.id}.log`)}`);
+      setTimeout(() => {
+        if (!stopping) start(replica);
+      }, delayMs);
+    });
+  };
+
+  for (const replica of replicas) start(replica);
+  say(`starting ${count} master replicas; data and logs under ${dataDir}`);
+
+  const shutdown = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping every replica…');
+    await Promise.all(replicas.map((r) => stopChild(r.child)));
+    say('stopped; run it again to restart from the same data');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+
+  let lastLeader: string | null = null;
+  let announced = false;
+  for (;;) {
+    await delay(500);
+    if (stopping) return;
+    const leader = await findLeader(replicas);
+    if (leader && !announced) {
+      announced = true;
+      printWelcome(replicas, leader, dataDir);
+    } else if (leader && lastLeader !== null && leader.id !== lastLeader) {
+      say(`leader is now ${leader.id} (term ${leader.term}) at http://${leader.http}`);
+    }
+    if (leader) lastLeader = leader.id;
+  }
+}
+
+async function findLeader(replicas: Replica[]): Promise<{ id: string; http: string; term: number } | null> {
+  for (const replica of replicas) {
+    try {
+      const response = await fetch(`http://${replica.http}/raft/status`, { signal: AbortSignal.timeout(300) });
+      const status = (await response.json()) as { role: string; term: number };
+      if (status.role === 'leader') return { id: replica.id, http: replica.http, term: status.term };
+    } catch {
+      // replica not up (yet); try the next one
+    }
+  }
+  return null;
+}
+
+function printWelcome(replicas: Replica[], leader: { id: string; http: string; term: number }, dataDir: string): void {
+  const lines = [
+    '',
+    'Kairos dev cluster is up.',
+    ...replicas.map((r) => `  ${r.id}  http://${r.http}  raft ${r.raft}${r.id === leader.id ? '   ← leader' : ''}`),
+    '',
+    `  leader:        http://${leader.http}  (any replica redirects: http://${replicas[0]!.http}/master/redirect)`,
+    `  raft status:   curl -s http://${replicas[0]!.http}/raft/status`,
+    `  write / read:  curl -L -X PUT --data hello http://${replicas[0]!.http}/raft/kv/greeting ; curl -L http://${replicas[0]!.http}/raft/kv/greeting`,
+    `  data and logs: ${dataDir}`,
+    '',
+    'Ctrl-C stops the cluster; kill a replica to watch failover.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+function stopChild(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function say(message: string): void {
+  process.stdout.write(`[kairos dev] ${message}\n`);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}

@@ -1,0 +1,25 @@
+/**
+ * What the HTTP routes of a master replica need: the Raft node, the replicated state, and where
+ * the leader serves HTTP (for redirects).
+ */
+import type { Logger } from '../../lib/log.js';
+import type { RaftNode } from '../../raft/driver.js';
+import type { MasterStateMachine } from '../state/machine.js';
+
+export interface MasterContext {
+  node: RaftNode;
+  state: MasterStateMachine;
+  logger: Logger;
+  /** This replica's own HTTP address (host:port). */
+  httpAddress: string;
+  version: string;
+}
+
+/** host:port of the leader's HTTP server, or null while no leader (or its address) is known. */
+export function leaderHttpAddress(context: MasterContext): string | null {
+  const { node, state } = context;
+  if (node.isLeader) return context.httpAddress;
+  const leader = node.leaderId;
+  if (leader === null) return null;
+  return state.members.get(leader)?.httpAddress ?? null;
+}

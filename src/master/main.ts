@@ -1,0 +1,102 @@
+/**
+ * `kairos master` composition root: builds the concrete shells (LevelDB store, TCP transport,
+ * clock, RNG, HTTP server), injects them, and owns the process's orderly shutdown. Nothing else
+ * constructs shells.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { MasterConfig } from '../cli/config.js';
+import { SystemClock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import { SeededRng, seedFromCrypto } from '../lib/rng.js';
+import { defaultRaftConfig } from '../raft/core/types.js';
+import { RaftNode } from '../raft/driver.js';
+import { LevelRaftStore } from '../raft/storage/level-store.js';
+import { TcpTransport } from '../raft/transport/tcp-transport.js';
+import type { MasterContext } from './api/context.js';
+import { buildMasterServer } from './server.js';
+import { MasterStateMachine, encodeCommand } from './state/machine.js';
+import { KAIROS_VERSION } from '../version.js';
+
+export interface RunningMaster {
+  context: MasterContext;
+  server: FastifyInstance;
+  /** Graceful: hands leadership over first, then closes HTTP, transport and storage. */
+  stop(): Promise<void>;
+}
+
+export async function runMaster(config: MasterConfig, logger: Logger): Promise<RunningMaster> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = await LevelRaftStore.open(join(config.dataDir, 'raft'));
+  const tls = readTls(config);
+  const transport = await TcpTransport.start({
+    id: config.id,
+    listen: config.peers[config.id]!,
+    peers: Object.fromEntries(Object.entries(config.peers).filter(([id]) => id !== config.id)),
+    logger: logger.child({ component: 'transport' }),
+    ...(tls ? { tls } : {}),
+  });
+  const state = new MasterStateMachine();
+  const node = await RaftNode.start({
+    config: {
+      ...defaultRaftConfig,
+      id: config.id,
+      electionTicks: config.electionTicks,
+      heartbeatTicks: config.heartbeatTicks,
+    },
+    bootstrapConf: { voters: Object.keys(config.peers).sort(), learners: [] },
+    store,
+    transport,
+    stateMachine: state,
+    clock: new SystemClock(),
+    rng: new SeededRng(seedFromCrypto()),
+    logger: logger.child({ component: 'raft' }),
+    tickMs: config.tickMs,
+    snapshotEveryEntries: config.snapshotEntries,
+    requestTimeoutMs: 5_000,
+    maxQueuedProposals: 100_000,
+  });
+  const context: MasterContext = { node, state, logger, httpAddress: config.http, version: KAIROS_VERSION };
+  advertiseWhenLeading(context);
+  const server = await buildMasterServer(context, { https: tls });
+  const [host, port] = splitAddress(config.http);
+  await server.listen({ host, port });
+  logger.info({ http: config.http, raft: config.peers[config.id], dataDir: config.dataDir }, 'master replica serving');
+  return {
+    context,
+    server,
+    async stop() {
+      await node.stop({ transfer: true });
+      await server.close();
+    },
+  };
+}
+
+/** A new leader records where it serves HTTP, so followers can redirect clients to it. */
+function advertiseWhenLeading(context: MasterContext): void {
+  const { node, state, logger } = context;
+  node.onLeaderChange((soft, term) => {
+    if (soft.role !== 'leader') return;
+    const known = state.members.get(node.id);
+    if (known && known.httpAddress === context.httpAddress) return;
+    node
+      .propose(encodeCommand({ t: 'member.advertise', id: node.id, httpAddress: context.httpAddress, term }))
+      .catch((error: Error) => logger.warn({ err: error }, 'could not advertise this leader\'s HTTP address'));
+  });
+}
+
+function readTls(config: MasterConfig): { cert: Buffer; key: Buffer; ca?: Buffer } | null {
+  if (!config.tlsCert || !config.tlsKey) return null;
+  return {
+    cert: readFileSync(config.tlsCert),
+    key: readFileSync(config.tlsKey),
+    ...(config.tlsCa ? { ca: readFileSync(config.tlsCa) } : {}),
+  };
+}
+
+export function splitAddress(address: string): [string, number] {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[|\]$/g, '');
+  return [host, Number(address.slice(at + 1))];
+}

@@ -1,0 +1,35 @@
+/**
+ * HTTP wiring of a master replica: one Fastify instance (optionally HTTPS) with every route
+ * group registered on it, body limits, and typed errors mapped to statuses.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { KairosError, httpStatusOf } from '../lib/errors.js';
+import type { MasterContext } from './api/context.js';
+import { registerHealthRoutes } from './api/health.js';
+import { registerRaftRoutes } from './api/raft.js';
+import { registerRedirectRoutes } from './api/redirect.js';
+
+export interface ServerOptions {
+  https?: { cert: Buffer | string; key: Buffer | string; ca?: Buffer | string; requestCert?: boolean } | null;
+}
+
+export async function buildMasterServer(context: MasterContext, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 4 * 1024 * 1024,
+    keepAliveTimeout: 60_000,
+    ...(options.https ? { https: options.https } : {}),
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
+    if (error instanceof KairosError) {
+      return reply.code(httpStatusOf(error.code)).send({ message: error.message, code: error.code, ...error.details });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) context.logger.error({ err: error, url: request.url }, 'request failed');
+    return reply.code(status).send({ message: error.message });
+  });
+  registerHealthRoutes(app, context);
+  registerRedirectRoutes(app, context);
+  registerRaftRoutes(app, context);
+  return app;
+}

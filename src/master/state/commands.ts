@@ -1,0 +1,15 @@
+/**
+ * Commands replicated through the master's Raft log. Each is validated before it is proposed
+ * (see validateKv*) and applied by a pure reducer on every replica. Timestamps and ids travel
+ * inside commands; the reducer never reads a clock.
+ */
+import type { NodeId } from '../../raft/core/types.js';
+
+export type MasterCommand =
+  | { t: 'kv.put'; key: string; value: Uint8Array }
+  | { t: 'kv.delete'; key: string }
+  | { t: 'member.advertise'; id: NodeId; httpAddress: string; term: number };
+
+/** Documented limits of the test/benchmark key-value store (over them → 413, nothing written). */
+export const KV_MAX_KEY_BYTES = 1024;
+export const KV_MAX_VALUE_BYTES = 1024 * 1024;
