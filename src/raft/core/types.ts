@@ -11,6 +11,23 @@
  *   4. send `ready.messagesAfterPersist` (votes, append acknowledgements, vote requests);
  *   5. apply `committedEntries` to the state machine, answer `readStates`;
  *   6. `advance(ready)`.
+ * Only one Ready is outstanding at a time: hasReady() is false between ready() and advance().
+ * tick/step/propose may be called in between (e.g. while the persist is in flight); their
+ * outputs go into the next Ready.
+ *
+ * Snapshots: a non-null `ready.snapshot` came from the leader. The shell persists it in step 3
+ * (it replaces the log up to its index) and, in step 5, restores the state machine from
+ * `snapshot.data` BEFORE applying `ready.committedEntries` (which then all follow the snapshot).
+ *
+ * Membership: committed ConfChange entries appear in `committedEntries` like any other entry;
+ * the core applies them itself in `advance()`. The shell's state machine should skip them.
+ *
+ * Bootstrapping: a node built with term 0, no snapshot, no entries and a non-empty
+ * `bootstrapConf` writes one committed ConfChange entry (term 1) per initial member at indexes
+ * 1..n, so its first Ready carries them with hardState {term: 1, commit: n}. Every founding
+ * member does the same, so their logs agree; application entries start after them. A node that
+ * joins later is built with an EMPTY bootstrapConf: it learns the membership from the log (or a
+ * snapshot) the leader sends it once the leader has added it with proposeConfChange.
  */
 
 export type NodeId = string;
@@ -138,6 +155,12 @@ export interface RaftConfig {
   maxInflightMsgs: number;
   /** Max uncommitted bytes a leader accepts before refusing proposals (back-pressure). */
   maxUncommittedBytes: number;
+  /**
+   * compact(index) keeps this many entries before `index` in memory (default 1024) so that a
+   * slightly lagging follower is caught up from the log instead of with a snapshot. The shell
+   * may delete them from storage: after a restart the log simply starts at the snapshot.
+   */
+  snapshotTrailingEntries?: number;
 }
 
 export const defaultRaftConfig: Omit<RaftConfig, 'id'> = {
@@ -164,7 +187,9 @@ export interface RaftInitialState {
 export type ProposeResult =
   | { ok: true; index: number; term: number }
   | { ok: false; reason: 'notLeader'; leaderHint: NodeId | null }
-  | { ok: false; reason: 'transferring' | 'confChangePending' | 'overloaded'; leaderHint: NodeId | null };
+  | { ok: false; reason: 'transferring' | 'confChangePending' | 'overloaded'; leaderHint: NodeId | null }
+  /** proposeConfChange only: the change is a no-op (already so) or would leave no voters. */
+  | { ok: false; reason: 'invalidConfChange'; leaderHint: NodeId | null };
 
 /** Replica progress as the leader sees it (for /raft/status). */
 export interface PeerStatus {
@@ -198,7 +223,9 @@ export interface RaftCoreApi {
   step(message: Message): void;
   propose(data: Uint8Array): ProposeResult;
   proposeConfChange(change: ConfChange): ProposeResult;
-  /** Leader only: returns false if not leader (or its term has no committed entry yet — then it is queued). */
+  /** Leader only: returns false if not leader. Accepted requests (true) answer later through
+   * ready.readStates; if the leader's term has no committed entry yet, the request is queued
+   * until it has one. */
   readIndex(context: Uint8Array): boolean;
   transferLeadership(to: NodeId): boolean;
   /** Starts an election now (tests, and `kairos` tooling). */
