@@ -29,8 +29,10 @@ export function encodeHardState(hardState: HardState): Buffer {
 export function decodeHardState(bytes: Uint8Array): HardState {
   const value = decodeRecord(bytes, 'hard state');
   const vote = value['vote'];
-  if (vote !== null && typeof vote !== 'string') throw new Error('hard state vote is neither a node id nor null');
-  return { term: naturalField(value, 'term'), vote, commit: naturalField(value, 'commit') };
+  if (vote === null || typeof vote === 'string') {
+    return { term: naturalField(value, 'term'), vote, commit: naturalField(value, 'commit') };
+  }
+  throw new Error('hard state vote is neither a node id nor null');
 }
 
 export function encodeSnapshotMeta(meta: SnapshotMeta): Buffer {

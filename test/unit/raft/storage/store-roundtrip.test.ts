@@ -76,7 +76,7 @@ describe('store round trips against a model', () => {
         };
         await runSequence(ops, harness);
       }),
-      { numRuns: 30 },
+      { numRuns: 50 },
     );
   });
 
