@@ -49,7 +49,7 @@ class ShareKeys {
     const role = this.role;
     this.order = {
       frameworkLess: (a, b) => framework[a]! < framework[b]! || (framework[a] === framework[b] && a < b),
-      roleLess: (a, b) => role[a]! < role[b]! || (role[a] === role[b] && a < b),
+      roleCompare: (a, b) => role[a]! - role[b]!,
     };
   }
 

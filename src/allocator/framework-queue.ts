@@ -18,10 +18,11 @@ import type { ClusterView } from './types.js';
 export interface QueueOrder {
   readonly frameworkLess: LessThan;
   /**
-   * Orders roles. Absent: a role ranks as its best framework (a flat order over all
-   * frameworks, as round-robin and priority want).
+   * Orders roles: negative when `a` goes first, positive when `b` does. Zero (or absent) falls
+   * back to the roles' best frameworks, then the role index — absent gives a flat order over
+   * all frameworks, as round-robin wants.
    */
-  readonly roleLess?: LessThan;
+  readonly roleCompare?: (a: number, b: number) => number;
 }
 
 export type Accept = (framework: number) => boolean;
@@ -55,7 +56,15 @@ export class FrameworkQueue {
       for (let position = 0; position < members.length; position++) heap.push(position);
       return heap;
     });
-    const roleLess = order.roleLess ?? ((a: number, b: number): boolean => this.topFirst(order.frameworkLess, a, b));
+    const roleCompare = order.roleCompare;
+    const frameworkLess = order.frameworkLess;
+    const roleLess: LessThan =
+      roleCompare === undefined
+        ? (a, b) => this.topFirst(frameworkLess, a, b)
+        : (a, b) => {
+            const compared = roleCompare(a, b);
+            return compared === 0 ? this.topFirst(frameworkLess, a, b) : compared < 0;
+          };
     this.roles = new IndexedHeap(view.roleCount, roleLess);
     this.closed = new Uint8Array(view.roleCount);
     for (let role = 0; role < view.roleCount; role++) {

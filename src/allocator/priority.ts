@@ -35,12 +35,11 @@ function higherFirst(values: Float64Array, then: LessThan): LessThan {
 export function allocatePriority(view: ClusterView, nowMs: number, options: AllocateOptions): OfferBatch {
   const cycle = new OfferCycle(view, nowMs, options);
   const recency = new RecencyKeys(view.frameworkLastOfferMs, nowMs);
-  const roleByIndex: LessThan = (a, b) => a < b;
   const queue = new FrameworkQueue(
     view,
     {
       frameworkLess: higherFirst(view.frameworkPriority, recency.oldestFirst),
-      roleLess: higherFirst(view.rolePriority, roleByIndex),
+      roleCompare: (a, b) => view.rolePriority[b]! - view.rolePriority[a]!,
     },
     (framework) => view.frameworkSuppressed[framework] === 0,
   );
