@@ -1,0 +1,37 @@
+/**
+ * Legacy three-letter zone ids that Chronos accepted through java.util.TimeZone and Joda-Time,
+ * mapped to the IANA zone they meant there (spec §3.12). Kairos accepts them so that existing
+ * job definitions keep their meaning; note that `BST` is Bangladesh, not British Summer Time,
+ * and `EST`/`MST`/`HST` follow Java (DST-observing regions), not tzdata's fixed-offset zones.
+ */
+export const LEGACY_ZONE_ALIASES: Readonly<Record<string, string>> = {
+  GMT: 'UTC',
+  ECT: 'Europe/Paris',
+  MIT: 'Pacific/Apia',
+  HST: 'Pacific/Honolulu',
+  AST: 'America/Anchorage',
+  PST: 'America/Los_Angeles',
+  MST: 'America/Denver',
+  PNT: 'America/Phoenix',
+  CST: 'America/Chicago',
+  EST: 'America/New_York',
+  IET: 'America/Indiana/Indianapolis',
+  PRT: 'America/Puerto_Rico',
+  CNT: 'America/St_Johns',
+  AGT: 'America/Argentina/Buenos_Aires',
+  BET: 'America/Sao_Paulo',
+  ART: 'Africa/Cairo',
+  CAT: 'Africa/Harare',
+  EAT: 'Africa/Addis_Ababa',
+  NET: 'Asia/Yerevan',
+  PLT: 'Asia/Karachi',
+  IST: 'Asia/Kolkata',
+  BST: 'Asia/Dhaka',
+  VST: 'Asia/Ho_Chi_Minh',
+  CTT: 'Asia/Shanghai',
+  JST: 'Asia/Tokyo',
+  ACT: 'Australia/Darwin',
+  AET: 'Australia/Sydney',
+  SST: 'Pacific/Guadalcanal',
+  NST: 'Pacific/Auckland',
+};
