@@ -307,15 +307,16 @@ export function offersToObjects(batch: OfferBatch): OfferObject[] {
 }
 
 /**
- * The distinct ArrayBuffers behind every typed array in `value` (one level of nesting), for a
- * worker's transfer list. Transferring detaches them on the sending side.
+ * The distinct ArrayBuffers behind every typed array in `value` (up to two levels of nested
+ * objects: a task holding a view holding a constraint table), for a worker's transfer list.
+ * Transferring detaches them on the sending side.
  */
 export function transferListOf(value: object): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   const visit = (field: unknown, depth: number): void => {
     if (ArrayBuffer.isView(field)) {
       if (field.buffer instanceof ArrayBuffer && field.buffer.byteLength > 0) buffers.add(field.buffer);
-    } else if (depth < 2 && typeof field === 'object' && field !== null) {
+    } else if (depth < 3 && typeof field === 'object' && field !== null) {
       for (const inner of Object.values(field)) visit(inner, depth + 1);
     }
   };
