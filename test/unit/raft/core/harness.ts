@@ -46,6 +46,8 @@ export class Net {
   readonly stores = new Map<NodeId, MemStore>();
   /** Applied Normal entries (non-empty data) per node, as text. */
   readonly applied = new Map<NodeId, string[]>();
+  /** The log index of each applied string (parallel to `applied`). */
+  readonly appliedIndexes = new Map<NodeId, number[]>();
   readonly readStates = new Map<NodeId, ReadState[]>();
   readonly queue: Message[] = [];
   /** Every message that left a node, in order (tests count them). */
@@ -68,7 +70,6 @@ export class Net {
     this.stores.set(id, store);
     this.options.set(id, options);
     this.bootstrapConfs.set(id, bootstrapConf);
-    this.applied.set(id, []);
     this.readStates.set(id, []);
     return this.build(id, bootstrapConf);
   }
@@ -81,7 +82,6 @@ export class Net {
 
   /** Crash and restart: a new core from exactly what the store holds; volatile state is lost. */
   restart(id: NodeId): RaftCore {
-    this.applied.set(id, []);
     this.readStates.set(id, []);
     return this.build(id, this.bootstrapConfs.get(id)!);
   }
@@ -100,9 +100,35 @@ export class Net {
       },
       new SeededRng(seed),
     );
-    if (store.snapshot !== null) this.applied.set(id, decodeMachine(store.snapshot.data));
+    this.restoreMachine(id, store.snapshot);
     this.cores.set(id, core);
     return core;
+  }
+
+  private restoreMachine(id: NodeId, snapshot: Snapshot | null): void {
+    const items = snapshot === null ? [] : decodeMachine(snapshot.data);
+    this.applied.set(id, items.map(([, text]) => text));
+    this.appliedIndexes.set(id, items.map(([index]) => index));
+  }
+
+  /**
+   * What a shell does to snapshot: encode the state machine at the applied index, save it with
+   * the configuration, drop stored entries through it, then tell the core.
+   */
+  compactNode(id: NodeId): void {
+    const core = this.core(id);
+    const status = core.status();
+    const store = this.stores.get(id)!;
+    const index = status.appliedIndex;
+    if (index <= (store.snapshot?.meta.index ?? 0)) return;
+    const term = store.entries.find((e) => e.index === index)?.term;
+    if (term === undefined) return;
+    const texts = this.applied.get(id)!;
+    const indexes = this.appliedIndexes.get(id)!;
+    const data = encodeMachine(texts.map((text, k) => [indexes[k]!, text]));
+    store.snapshot = { meta: { index, term, conf: status.conf }, data };
+    store.entries = store.entries.filter((e) => e.index > index);
+    core.compact(index, data);
   }
 
   core(id: NodeId): RaftCore {
@@ -123,10 +149,15 @@ export class Net {
     this.enqueue(ready.messages);
     this.persist(id, ready);
     this.enqueue(ready.messagesAfterPersist);
+    if (ready.snapshot !== null) this.restoreMachine(id, ready.snapshot);
     const machine = this.applied.get(id)!;
-    if (ready.snapshot !== null) machine.splice(0, machine.length, ...decodeMachine(ready.snapshot.data));
+    const indexes = this.appliedIndexes.get(id)!;
     for (const entry of ready.committedEntries) {
-      if (entry.type === EntryType.Normal && entry.data.length > 0) machine.push(dec(entry.data));
+      expect(entry.index, 'applied out of order').toBeGreaterThan(indexes.at(-1) ?? 0);
+      if (entry.type === EntryType.Normal && entry.data.length > 0) {
+        machine.push(dec(entry.data));
+        indexes.push(entry.index);
+      }
     }
     this.readStates.get(id)!.push(...ready.readStates);
     core.advance(ready);
@@ -213,14 +244,13 @@ export class Net {
   }
 }
 
-/** The toy state machine's snapshot: its applied strings, newline separated. */
-export function encodeMachine(applied: string[]): Uint8Array {
-  return enc(applied.join('\n'));
+/** The toy state machine's snapshot: its applied (index, text) pairs. */
+function encodeMachine(items: Array<[number, string]>): Uint8Array {
+  return enc(JSON.stringify(items));
 }
 
-function decodeMachine(data: Uint8Array): string[] {
-  const text = dec(data);
-  return text === '' ? [] : text.split('\n');
+function decodeMachine(data: Uint8Array): Array<[number, string]> {
+  return JSON.parse(dec(data)) as Array<[number, string]>;
 }
 
 /** Messages of one type from `from` to `to` among `messages`. */

@@ -6,7 +6,7 @@
  * data; every node must end with the same list.
  */
 import { describe, expect, it } from 'vitest';
-import { Net, encodeMachine, messagesOf } from './harness.js';
+import { Net, messagesOf } from './harness.js';
 
 const voters = ['1', '2', '3'];
 
@@ -19,8 +19,7 @@ function lagBehindCompaction(trailing: number, proposals: number): Net {
     net.propose('1', `p${k}`);
     net.stabilize();
   }
-  const applied = net.core('1').status().appliedIndex;
-  net.core('1').compact(applied, encodeMachine(net.applied.get('1')!));
+  net.compactNode('1');
   return net;
 }
 
