@@ -1,0 +1,146 @@
+/**
+ * Goal 1 (BENCHMARKS.md): leader failover. Each round finds the leader, sends it SIGKILL (or
+ * SIGTERM: graceful, the leader hands over first), and from that instant keeps one write in
+ * flight to each survivor until one is committed by a NEW leader (etcd: the reply's raft_term is
+ * later than the old leader's; Kairos: a survivor answers 204, which only a leader does). Then
+ * the old leader is restarted and the cluster must agree on a leader and catch it up before the
+ * next round. Rounds alternate between the clusters, all up at once, so noise hits them alike.
+ */
+import type { ClusterUnderTest } from './lib/cluster.js';
+import type { Scenario, ScenarioContext, ScenarioReport } from './lib/scenario.js';
+import { ratio, summarize, type Summary } from './lib/stats.js';
+import { formatRatio, type Cell, type Table } from './lib/table.js';
+import { availableSystems, buildClusters, isKairos, startAll, stopAll } from './raft-systems.js';
+
+type KillSignal = 'SIGKILL' | 'SIGTERM';
+
+interface Variant {
+  cluster: ClusterUnderTest;
+  signal: KillSignal;
+  rounds: number;
+}
+
+/** One variant's failover times in ms (NaN for a round that hit the deadline). */
+export interface FailoverFigures {
+  label: string;
+  signal: KillSignal;
+  samplesMs: number[];
+  timeouts: number;
+  summaryMs: Summary;
+}
+
+const PROBE_TIMEOUT_MS = 1000;
+const ROUND_DEADLINE_MS = 20_000;
+
+/** Keeps one write in flight to `member` until one commits under a later term, or the deadline. */
+async function probeUntilCommitted(cluster: ClusterUnderTest, member: string, oldTerm: number, round: number, stop: { done: boolean }, deadline: number): Promise<number> {
+  for (let attempt = 0; !stop.done && performance.now() < deadline; attempt++) {
+    const started = performance.now();
+    const result = await cluster.tryWrite(member, `failover-${round}-${member}-${attempt}`, oldTerm, PROBE_TIMEOUT_MS);
+    if (result.committed) return performance.now();
+    // A refused or redirected write returns at once; pause a millisecond instead of spinning.
+    if (performance.now() - started < 1) await new Promise((resolvePromise) => setTimeout(resolvePromise, 1));
+  }
+  return Number.NaN;
+}
+
+async function oneRound(variant: Variant, round: number): Promise<number> {
+  const { cluster, signal } = variant;
+  const leader = await cluster.waitForLeader(15_000);
+  const survivors = cluster.memberNames.filter((name) => name !== leader.member);
+  const stop = { done: false };
+  const killedAt = performance.now();
+  const exited = cluster.signalAndWait(leader.member, signal);
+  const deadline = killedAt + ROUND_DEADLINE_MS;
+  const firstCommit = await Promise.any(
+    survivors.map(async (member) => {
+      const at = await probeUntilCommitted(cluster, member, leader.term, round, stop, deadline);
+      if (Number.isNaN(at)) throw new Error('no commit');
+      return at;
+    }),
+  ).catch(() => Number.NaN);
+  stop.done = true;
+  await exited;
+  await cluster.restart(leader.member, 30_000);
+  return firstCommit - killedAt;
+}
+
+/** Runs every variant's rounds, interleaved. A variant whose cluster breaks (a member will not
+ * restart) stops there with the error noted; the others carry on. */
+async function runVariants(variants: Variant[], context: ScenarioContext, notes: string[]): Promise<FailoverFigures[]> {
+  const samples = variants.map(() => [] as number[]);
+  const broken = new Set<Variant>();
+  const maxRounds = Math.max(...variants.map((variant) => variant.rounds));
+  for (let round = 0; round < maxRounds; round++) {
+    for (const [index, variant] of variants.entries()) {
+      if (round >= variant.rounds || broken.has(variant)) continue;
+      try {
+        const elapsedMs = await oneRound(variant, round);
+        context.progress(`${variant.cluster.label} ${variant.signal} round ${round + 1}/${variant.rounds}: ${elapsedMs.toFixed(0)} ms`);
+        samples[index]?.push(elapsedMs);
+      } catch (error) {
+        broken.add(variant);
+        notes.push(`${variant.cluster.label} ${variant.signal} stopped after ${round} rounds: ${(error as Error).message}`);
+        context.progress(notes[notes.length - 1] ?? '');
+        context.keepWorkDir();
+      }
+    }
+  }
+  return variants.map((variant, index) => {
+    const all = samples[index] ?? [];
+    const finite = all.filter(Number.isFinite);
+    return { label: variant.cluster.label, signal: variant.signal, samplesMs: all, timeouts: all.length - finite.length, summaryMs: summarize(finite) };
+  });
+}
+
+function failoverTable(figures: FailoverFigures[], notes: string[]): Table {
+  const kairosKill = figures.find((figure) => figure.label.startsWith('Kairos') && figure.signal === 'SIGKILL');
+  const kairosTerm = figures.find((figure) => figure.label.startsWith('Kairos') && figure.signal === 'SIGTERM');
+  const rows: Cell[][] = figures.map((figure) => {
+    const ours = figure.signal === 'SIGKILL' ? kairosKill : kairosTerm;
+    const isOurs = figure.label.startsWith('Kairos');
+    return [
+      figure.label, figure.signal, figure.summaryMs.count, figure.summaryMs.p50, figure.summaryMs.p90, figure.summaryMs.p99, figure.summaryMs.max,
+      figure.timeouts,
+      isOurs ? '—' : formatRatio(ratio(ours?.summaryMs.p50, figure.summaryMs.p50)),
+      isOurs ? '—' : formatRatio(ratio(ours?.summaryMs.p99, figure.summaryMs.p99)),
+    ];
+  });
+  return {
+    title: 'Leader failover: signal → first write committed by the new leader (goal 1: median ≤ 250 ms, p99 ≤ 500 ms)',
+    header: ['system', 'signal', 'rounds', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'timeouts', 'p50 Kairos÷this', 'p99 Kairos÷this'],
+    rows,
+    notes: [`A round with no commit within ${ROUND_DEADLINE_MS / 1000} s counts as a timeout and is left out of the percentiles.`, ...notes],
+  };
+}
+
+function planVariants(clusters: ClusterUnderTest[], quick: boolean): Variant[] {
+  const killRounds = quick ? 2 : 30;
+  const termRounds = quick ? 2 : 10;
+  const variants: Variant[] = clusters.map((cluster) => ({ cluster, signal: 'SIGKILL' as const, rounds: killRounds }));
+  // Graceful hand-over: Kairos against etcd defaults (etcd also transfers leadership on SIGTERM).
+  const etcdDefaults = clusters.find((cluster) => !isKairos(cluster) && cluster.label.endsWith('defaults'));
+  const kairos = clusters.find(isKairos);
+  for (const cluster of [etcdDefaults, kairos]) {
+    if (cluster !== undefined) variants.push({ cluster, signal: 'SIGTERM', rounds: termRounds });
+  }
+  return variants;
+}
+
+export const raftFailoverScenario: Scenario = {
+  name: 'raft-failover',
+  description: 'leader SIGKILL/SIGTERM → first committed write: etcd defaults, etcd 50/250 ms, Kairos (goal 1)',
+  async run(context): Promise<ScenarioReport> {
+    const systems = availableSystems(context);
+    const clusters = buildClusters(context, systems, [false, true]);
+    if (clusters.length === 0) return { tables: [], figures: { skipped: systems.skipped } };
+    const started = await startAll(clusters, context, systems.skipped);
+    try {
+      const notes = [...systems.skipped];
+      const figures = await runVariants(planVariants(started, context.quick), context, notes);
+      return { tables: [failoverTable(figures, notes)], figures: { notes, variants: figures } };
+    } finally {
+      await stopAll(started);
+    }
+  },
+};
