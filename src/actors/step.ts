@@ -1,0 +1,84 @@
+/**
+ * The reducer's only way to move a lifecycle machine: `step(machine, snapshot, event)`.
+ *
+ * It restores the stored snapshot with xstate's `resolveState`, runs xstate's pure
+ * `transition()` (which computes the next snapshot and the action objects but executes none of
+ * them), and converts each action into a Kairos `Effect` record. The reducer keeps the returned
+ * snapshot in replicated state and hands the effects to the leader. Nothing here reads a clock
+ * or performs I/O; the same inputs give the same outputs on every replica.
+ */
+import {
+  initialTransition,
+  transition,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type ContextFrom,
+  type EventFromLogic,
+  type InputFrom,
+  type SnapshotFrom,
+} from 'xstate';
+import { assert } from '../lib/assert.js';
+import { EFFECT_TYPES, type Effect } from './effects.js';
+import type { MachineContextBase, StoredSnapshot } from './types.js';
+
+/** The outcome of one step. */
+export interface StepResult<TContext extends MachineContextBase> {
+  /** The snapshot to store (unchanged when the event was not handled). */
+  readonly snapshot: StoredSnapshot<TContext>;
+  /** Effects for the leader to perform, in order. */
+  readonly effects: readonly Effect[];
+  /** False when no transition took the event: a stale timeout or an illegal update. */
+  readonly handled: boolean;
+}
+
+type ContextOf<M extends AnyStateMachine> = ContextFrom<M> & MachineContextBase;
+
+/** The first snapshot of a machine, with the effects of entering its initial state. */
+export function initial<M extends AnyStateMachine>(machine: M, input: InputFrom<M>): StepResult<ContextOf<M>> {
+  const [next, actions] = initialTransition(machine, input);
+  return { snapshot: toStoredSnapshot(next), effects: actions.map(toEffect), handled: true };
+}
+
+/** Apply one event to a stored snapshot. The input snapshot is never mutated. */
+export function step<M extends AnyStateMachine>(
+  machine: M,
+  snapshot: StoredSnapshot<ContextOf<M>>,
+  event: EventFromLogic<M>,
+): StepResult<ContextOf<M>> {
+  const current = restoreSnapshot(machine, snapshot);
+  const [next, actions] = transition(machine, current, event);
+  if (next === current && actions.length === 0) return { snapshot, effects: [], handled: false };
+  return { snapshot: toStoredSnapshot(next), effects: actions.map(toEffect), handled: true };
+}
+
+/** True when the snapshot is in a final state: it absorbs every further event. */
+export function isFinalSnapshot<M extends AnyStateMachine>(machine: M, snapshot: StoredSnapshot<ContextOf<M>>): boolean {
+  const restored: AnyMachineSnapshot = restoreSnapshot(machine, snapshot);
+  return restored.status === 'done';
+}
+
+/** Rebuild a live xstate snapshot from its stored form (throws on an unknown state name). */
+export function restoreSnapshot<M extends AnyStateMachine>(machine: M, snapshot: StoredSnapshot<ContextOf<M>>): SnapshotFrom<M> {
+  return machine.resolveState({ value: snapshot.value, context: snapshot.context }) as SnapshotFrom<M>;
+}
+
+/** The stored form of an xstate snapshot: state name and context, nothing else. */
+export function toStoredSnapshot<TContext extends MachineContextBase>(snapshot: {
+  readonly value: unknown;
+  readonly context: unknown;
+  readonly status: string;
+}): StoredSnapshot<TContext> {
+  assert(typeof snapshot.value === 'string', `lifecycle machines are flat; got ${JSON.stringify(snapshot.value)}`);
+  assert(snapshot.status !== 'error', 'a lifecycle machine reached its error status');
+  return { value: snapshot.value, context: snapshot.context as TContext };
+}
+
+/** Convert one xstate action object into a Kairos effect; anything else is a bug. */
+export function toEffect(action: { readonly type: string; readonly params?: unknown }): Effect {
+  assert(EFFECT_TYPES.has(action.type), `machine action '${action.type}' is not an effect`);
+  const params = action.params;
+  assert(typeof params === 'object' && params !== null, `effect '${action.type}' has no params`);
+  const key = (params as { key?: unknown }).key;
+  assert(typeof key === 'string' && key.length > 0, `effect '${action.type}' has no idempotency key`);
+  return { type: action.type, ...(params as object) } as Effect;
+}
