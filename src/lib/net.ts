@@ -134,6 +134,7 @@ function serverTlsOptions(config: TlsConfig): tls.TlsOptions {
     requestCert,
     rejectUnauthorized: requestCert,
     minVersion: 'TLSv1.2',
+    handshakeTimeout: 10_000,
   };
 }
 

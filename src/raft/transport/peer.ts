@@ -72,7 +72,15 @@ export class PeerLink {
   /** Queues a message; never blocks or throws. */
   send(message: Message): void {
     if (this.state === 'closed') return;
-    const parts = messageFrameParts(message, this.nextMessageId++, this.options.maxFrameBytes);
+    let parts: Buffer[];
+    try {
+      parts = messageFrameParts(message, this.nextMessageId++, this.options.maxFrameBytes);
+    } catch (error) {
+      // Only a message the codec cannot represent gets here: a bug upstream, but send never throws.
+      this.dropped++;
+      this.options.logger.error({ peer: this.options.peer, type: message.type, err: error }, 'cannot encode message; dropped');
+      return;
+    }
     const bytes = parts.reduce((sum, part) => sum + part.length, 0);
     this.dropped += this.queue.push({ type: message.type, parts, bytes });
     if (this.state === 'up') this.scheduleFlush();

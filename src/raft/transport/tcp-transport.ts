@@ -65,6 +65,8 @@ export interface TransportStats {
 export class TcpTransport implements Transport {
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly inbound = new Set<InboundConnection>();
+  /** Every accepted TCP socket, including TLS ones still in their handshake, so close() ends them all. */
+  private readonly acceptedSockets = new Set<net.Socket>();
   /** Established connections per peer, both directions. */
   private readonly established = new Map<NodeId, number>();
   private readonly messageHandlers: Array<(message: Message) => void> = [];
@@ -84,6 +86,10 @@ export class TcpTransport implements Transport {
   static async start(options: TcpTransportOptions): Promise<TcpTransport> {
     const transport = new TcpTransport(options);
     transport.server = await createTcpServer({ listen: options.listen, tls: options.tls }, (socket) => transport.accept(socket));
+    transport.server.on('connection', (socket: net.Socket) => {
+      transport.acceptedSockets.add(socket);
+      socket.once('close', () => transport.acceptedSockets.delete(socket));
+    });
     for (const [id, address] of Object.entries(options.peers)) transport.setPeer(id, address);
     return transport;
   }
@@ -179,6 +185,7 @@ export class TcpTransport implements Transport {
     this.closing = true;
     for (const link of this.links.values()) link.close();
     for (const connection of this.inbound) connection.destroy();
+    for (const socket of this.acceptedSockets) socket.destroy();
     const server = this.server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
