@@ -16,7 +16,11 @@ export interface PersistBatch {
   hardState: HardState | null;
   /** Replace stored entries from entries[0].index on (a conflicting suffix is deleted). */
   entries: Entry[];
-  /** A snapshot installed from the leader: replaces the log up to and including its index. */
+  /**
+   * A snapshot installed from the leader. It replaces the WHOLE stored log (the core installs one
+   * only when its log lacks the snapshot's last entry, so every stored entry is covered or
+   * conflicting); `entries` in the same batch then start at snapshot index + 1.
+   */
   snapshot: Snapshot | null;
 }
 
@@ -24,7 +28,11 @@ export interface RaftStore {
   /** Reads everything back; throws StorageError naming the file and the problem on corruption. */
   load(): Promise<StoredState>;
   persist(batch: PersistBatch): Promise<void>;
-  /** Saves a state-machine snapshot taken locally and deletes entries up to `compactTo`. */
+  /**
+   * Saves a state-machine snapshot taken locally and deletes entries up to `compactTo`
+   * (<= the snapshot index); later entries stay. A snapshot older than the stored one is ignored.
+   * Safe to call while a persist() is in flight: writes are applied in call order.
+   */
   saveSnapshot(snapshot: Snapshot, compactTo: number): Promise<void>;
   close(): Promise<void>;
 }
