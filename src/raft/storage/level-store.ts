@@ -5,7 +5,7 @@
  * snapshot while a Ready is being persisted); the log bounds are kept in memory so writes never
  * read. Key layout: see keys.ts. Loading validates the whole log (validate.ts).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { StorageError } from '../../lib/errors.js';
 import { decode, encode } from '../../lib/codec.js';
@@ -39,6 +39,11 @@ export class LevelRaftStore implements RaftStore {
    */
   static async open(dir: string): Promise<LevelRaftStore> {
     checkDirectoryLooksLikeStore(dir);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new StorageError(`cannot create Raft store directory ${dir}: ${(error as Error).message}`, { dir }, { cause: error });
+    }
     const db: Db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     try {
       await db.open();
@@ -68,6 +73,7 @@ export class LevelRaftStore implements RaftStore {
   }
 
   persist(batch: PersistBatch): Promise<void> {
+    if (!batch.hardState && !batch.snapshot && batch.entries.length === 0) return this.writeChain;
     return this.enqueueWrite((chained) => {
       const plan = planPersist(this.bounds, batch);
       if (batch.hardState) chained.put(keys.hardStateKey, encodeHardState(batch.hardState));

@@ -101,7 +101,7 @@ describe('store round trips against a model', () => {
   });
 
   it('LevelRaftStore: app meta records survive a reopen', async () => {
-    const dir = join(root, 'app-meta');
+    const dir = join(root, 'missing-parent', 'app-meta'); // parents are created
     const store = await LevelRaftStore.open(dir);
     expect(await store.readAppMeta('cluster-id')).toBeNull();
     await store.writeAppMeta('cluster-id', Buffer.from('k1'));
