@@ -18,3 +18,4 @@ export {
   type ValidationContext,
 } from './validate.js';
 export { toChronosJson, type ChronosVersion, type JsonObject, type JsonValue, type SerializeOptions } from './serialize.js';
+export { orphanChild, reparentChild } from './removal.js';
