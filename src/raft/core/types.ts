@@ -16,7 +16,7 @@
  * outputs go into the next Ready.
  *
  * Snapshots: a non-null `ready.snapshot` came from the leader. The shell persists it in step 3
- * (it replaces the log up to its index) and, in step 5, restores the state machine from
+ * (it replaces the whole stored log: every stored entry is covered by it or conflicts with it) and, in step 5, restores the state machine from
  * `snapshot.data` BEFORE applying `ready.committedEntries` (which then all follow the snapshot).
  *
  * Membership: committed ConfChange entries appear in `committedEntries` like any other entry;
@@ -128,7 +128,8 @@ export interface Ready {
   hardState: HardState | null;
   /** Entries to append to stable storage; they replace any stored entries from entries[0].index on. */
   entries: Entry[];
-  /** A snapshot received from the leader to persist (replaces the log up to its index). */
+  /** A snapshot received from the leader to persist (replaces the whole stored log; `entries`, if
+   * any, follow it). */
   snapshot: Snapshot | null;
   /** Committed entries to apply, in order; all are already in stable storage. */
   committedEntries: Entry[];
