@@ -91,7 +91,7 @@ export function busyCluster(agentCount: number, frameworkCount: number): Cluster
     suppressed: index % 10 === 9,
     allocated: { cpus: rng.int(0, 20), mem: rng.int(0, 10_000) },
     filters: Array.from({ length: 5 }, () => ({ agent: rng.int(0, agentCount - 1), expiresAtMs: NOW_MS + 5000 })),
-    ...(index % 20 === 0 ? { constraints: [{ attribute: 'rack', operator: 'EQUALS' as const, value: `rack-${index % 40}` }] } : {}),
+    ...(index % 21 === 0 ? { constraints: [{ attribute: 'rack', operator: 'EQUALS' as const, value: `rack-${index % 40}` }] } : {}),
   }));
   return { agents, frameworks, roles };
 }

@@ -93,13 +93,18 @@ export class FrameworkQueue {
     this.roles.remove(role);
   }
 
-  /** Walks all roles and frameworks in order; returns the framework `accept` took, or -1. */
-  pickAny(accept: Accept): number {
+  /**
+   * Walks all roles and frameworks in order; returns the framework `accept` took, or -1.
+   * `acceptsRole` lets a whole role be skipped in O(1) (nothing on this agent is allocatable to
+   * it), so an agent nobody can take costs O(roles), not O(frameworks).
+   */
+  pickAny(accept: Accept, acceptsRole: (role: number) => boolean): number {
     let held = 0;
     let found = -1;
     while (this.roles.size > 0) {
       const role = this.roles.pop();
       this.heldRoles[held++] = role;
+      if (!acceptsRole(role)) continue;
       found = this.walkRole(role, accept);
       if (found !== -1) break;
     }

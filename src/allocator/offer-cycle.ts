@@ -43,6 +43,7 @@ export class OfferCycle {
   private hook: OfferHook = () => {};
   private readonly acceptUnreserved: (framework: number) => boolean;
   private readonly acceptReserved: (framework: number) => boolean;
+  private readonly roleMayTake: (role: number) => boolean;
 
   constructor(
     readonly view: ClusterView,
@@ -56,6 +57,7 @@ export class OfferCycle {
     this.recorder = new OfferRecorder(view.agentCount, view.agentCount + view.reservationRole.length);
     this.acceptUnreserved = (framework) => this.tryGrant(framework, true);
     this.acceptReserved = (framework) => this.tryGrant(framework, false);
+    this.roleMayTake = (role) => this.fillCandidate(role, true) !== -2;
   }
 
   /**
@@ -67,7 +69,7 @@ export class OfferCycle {
     this.agent = agent;
     this.hook = hook;
     this.chopToGuarantee = chopToGuarantee;
-    if (this.hasFree(this.ledger.unreservedFree, agent)) queue.pickAny(this.acceptUnreserved);
+    if (this.hasFree(this.ledger.unreservedFree, agent)) queue.pickAny(this.acceptUnreserved, this.roleMayTake);
     if (chopToGuarantee) return;
     const view = this.view;
     const end = view.reservationStart[agent + 1]!;
@@ -89,20 +91,30 @@ export class OfferCycle {
     return false;
   }
 
+  /**
+   * Fills `unreserved`, `reserved` and `candidate` with what `role` may take on the current
+   * agent; returns the reservation entry used (-1 for none), or -2 when the candidate is not
+   * worth offering (no unreserved part though one was asked for, or not allocatable).
+   */
+  private fillCandidate(role: number, withUnreserved: boolean): number {
+    if (withUnreserved && !this.fillUnreserved(role)) return -2;
+    if (!withUnreserved) this.unreserved.fill(0);
+    const entry = this.ledger.reservationOf(this.agent, role);
+    for (let kind = 0; kind < KIND_COUNT; kind++) {
+      this.reserved[kind] = entry === -1 ? 0 : this.ledger.reservationFree[entry * KIND_COUNT + kind]!;
+      this.candidate[kind] = this.unreserved[kind]! + this.reserved[kind]!;
+    }
+    return isAllocatable(this.candidate, this.minimum) ? entry : -2;
+  }
+
   /** Computes the candidate for `framework` on the current agent and grants it if accepted. */
   private tryGrant(framework: number, withUnreserved: boolean): boolean {
     const view = this.view;
     const agent = this.agent;
     if (!satisfiesConstraints(view, view.frameworkConstraints, framework, agent)) return false;
     const role = view.frameworkRole[framework]!;
-    if (withUnreserved && !this.fillUnreserved(role)) return false;
-    if (!withUnreserved) this.unreserved.fill(0);
-    const entry = this.ledger.reservationOf(agent, role);
-    for (let kind = 0; kind < KIND_COUNT; kind++) {
-      this.reserved[kind] = entry === -1 ? 0 : this.ledger.reservationFree[entry * KIND_COUNT + kind]!;
-      this.candidate[kind] = this.unreserved[kind]! + this.reserved[kind]!;
-    }
-    if (!isAllocatable(this.candidate, this.minimum)) return false;
+    const entry = this.fillCandidate(role, withUnreserved);
+    if (entry === -2) return false;
     if (this.filters.isFiltered(framework, agent, this.candidate)) return false;
     this.ledger.charge(agent, framework, entry, this.unreserved, this.reserved);
     this.headroom.consume(role, this.unreserved);

@@ -1,7 +1,9 @@
 /**
  * Collects the offers of one cycle into growable typed arrays and packs them as an OfferBatch.
  * Two grants to the same (framework, agent) in one cycle — the quota stage and then the fair
- * share stage — merge into one offer, as Mesos sends one offer per framework per agent.
+ * share stage — merge into one offer, as Mesos sends one offer per framework per agent. Each
+ * agent's offers form a short linked list (one per role at most), so finding the offer to
+ * merge into needs no hashing.
  *
  * Pure: no I/O.
  */
@@ -13,13 +15,14 @@ export class OfferRecorder {
   private agentIndex: Int32Array;
   private resources: Float64Array;
   private reserved: Float64Array;
-  private readonly byPair = new Map<number, number>();
+  /** Per agent: its latest offer, or -1; `nextOfSameAgent[offer]` links to the one before. */
+  private readonly headOfAgent: Int32Array;
+  private nextOfSameAgent: Int32Array;
 
-  constructor(
-    private readonly agentCount: number,
-    initialCapacity: number,
-  ) {
+  constructor(agentCount: number, initialCapacity: number) {
     const capacity = Math.max(16, initialCapacity);
+    this.headOfAgent = new Int32Array(agentCount).fill(-1);
+    this.nextOfSameAgent = new Int32Array(capacity);
     this.frameworkIndex = new Int32Array(capacity);
     this.agentIndex = new Int32Array(capacity);
     this.resources = new Float64Array(capacity * KIND_COUNT);
@@ -28,14 +31,15 @@ export class OfferRecorder {
 
   /** Adds `unreserved + reserved` to the offer of `framework` on `agent`. */
   record(framework: number, agent: number, unreserved: Float64Array, reserved: Float64Array): void {
-    const key = framework * this.agentCount + agent;
-    let offer = this.byPair.get(key);
-    if (offer === undefined) {
+    let offer = this.headOfAgent[agent]!;
+    while (offer !== -1 && this.frameworkIndex[offer] !== framework) offer = this.nextOfSameAgent[offer]!;
+    if (offer === -1) {
       if (this.count === this.frameworkIndex.length) this.grow();
       offer = this.count++;
-      this.byPair.set(key, offer);
       this.frameworkIndex[offer] = framework;
       this.agentIndex[offer] = agent;
+      this.nextOfSameAgent[offer] = this.headOfAgent[agent]!;
+      this.headOfAgent[agent] = offer;
     }
     for (let kind = 0; kind < KIND_COUNT; kind++) {
       this.resources[offer * KIND_COUNT + kind]! += unreserved[kind]! + reserved[kind]!;
@@ -53,6 +57,9 @@ export class OfferRecorder {
     resources.set(this.resources);
     const reserved = new Float64Array(capacity * KIND_COUNT);
     reserved.set(this.reserved);
+    const nextOfSameAgent = new Int32Array(capacity);
+    nextOfSameAgent.set(this.nextOfSameAgent);
+    this.nextOfSameAgent = nextOfSameAgent;
     this.frameworkIndex = frameworkIndex;
     this.agentIndex = agentIndex;
     this.resources = resources;
