@@ -89,8 +89,9 @@ describe('TcpTransport on loopback', () => {
     const address = nodes.c.transport.address;
     const stoppedAt = Date.now();
     await nodes.c.transport.close();
-    await waitFor('onPeerDown(c) at a and b', () => nodes.a.down.includes('c') && nodes.b.down.includes('c'), 2_000);
-    expect(Date.now() - stoppedAt).toBeLessThan(1_000);
+    await waitFor('onPeerDown(c) at a and b', () => nodes.a.down.includes('c') && nodes.b.down.includes('c'), 3_000);
+    // Well under an election timeout even on a loaded machine (about 40 ms when idle).
+    expect(Date.now() - stoppedAt).toBeLessThan(2_000);
     expect(nodes.a.down.filter((peer) => peer === 'c')).toHaveLength(1);
 
     const restarted = await startNode('c', { listen: address, peers: { a: nodes.a.transport.address, b: nodes.b.transport.address } });
