@@ -11,6 +11,7 @@
  * Pure: no clock, no I/O; every timestamp comes from the event's `nowMs`.
  */
 import { assign, setup } from 'xstate';
+import { assert } from '../lib/assert.js';
 import { effectActions, type StatusSource } from './effects.js';
 import {
   TASK_STATE_NAMES,
@@ -70,7 +71,7 @@ interface MoveParams {
 }
 
 function asStatusUpdate(event: TaskEvent): TaskStatusUpdateEvent {
-  if (event.type !== 'task.statusUpdate') throw new TypeError(`expected task.statusUpdate, got ${event.type}`);
+  assert(event.type === 'task.statusUpdate', `expected task.statusUpdate, got ${event.type}`);
   return event;
 }
 
