@@ -14,6 +14,7 @@
  * Packing plain objects into the typed-array view is timed separately: the master can keep the
  * arrays up to date incrementally instead of re-packing each cycle.
  */
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { allocate, packClusterView, policyByName, POLICY_NAMES } from '../src/allocator/index.js';
@@ -41,6 +42,8 @@ interface CycleFigure {
   readonly policy: PolicyName;
   readonly offers: number;
   readonly inlineMsMedian: number;
+  /** Process CPU time of the inline call: the figure least disturbed by other load. */
+  readonly inlineCpuMsMedian: number;
   readonly poolMsMedian: number;
   readonly workerComputeMsMedian: number;
 }
@@ -108,11 +111,14 @@ export function copyView(view: ClusterView): ClusterView {
   return copy as unknown as ClusterView;
 }
 
-function timeInline(view: ClusterView, policy: PolicyName): { ms: number; offers: number } {
+function timeInline(view: ClusterView, policy: PolicyName): { ms: number; cpuMs: number; offers: number } {
   const copy = copyView(view);
+  const startedCpu = process.cpuUsage();
   const startedMs = performance.now();
   const batch = allocate(copy, policyByName(policy), NOW_MS, { rng: new SeededRng(1) });
-  return { ms: performance.now() - startedMs, offers: batch.count };
+  const ms = performance.now() - startedMs;
+  const cpu = process.cpuUsage(startedCpu);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, offers: batch.count };
 }
 
 async function timePooled(pool: AllocatorPool, view: ClusterView, policy: PolicyName): Promise<{ ms: number; computeMs: number }> {
@@ -143,6 +149,7 @@ async function measureCycles(
       policy,
       offers: inline[0]!.offers,
       inlineMsMedian: median(inline.map((sample) => sample.ms)),
+      inlineCpuMsMedian: median(inline.map((sample) => sample.cpuMs)),
       poolMsMedian: median(pooled.map((sample) => sample.ms)),
       workerComputeMsMedian: median(pooled.map((sample) => sample.computeMs)),
     });
@@ -191,6 +198,7 @@ export async function run(options: AllocatorBenchOptions = {}): Promise<Record<s
   const grid: Array<[number, number]> = quick
     ? [[1000, 10], [1000, 100], [10_000, 1000]]
     : [[1000, 10], [1000, 100], [1000, 1000], [10_000, 10], [10_000, 100], [10_000, 1000], [20_000, 2000]];
+  const loadAtStart = loadavg()[0];
   const pool = new AllocatorPool({ mode: 'pool', timeoutMs: 60_000 });
   const inlinePool = new AllocatorPool({ mode: 'inline' });
   try {
@@ -216,14 +224,17 @@ export async function run(options: AllocatorBenchOptions = {}): Promise<Record<s
       cycles.find((c) => c.scenario === 'mesos' && c.policy === 'drf' && c.agents === agents && c.frameworks === frameworks);
     return {
       runs,
+      loadAverage1m: { start: loadAtStart, end: loadavg()[0] },
       cycles,
       packMs,
       eventLoop,
       goals: {
         drf10kx1kInlineMs: drf(10_000, 1000)?.inlineMsMedian,
+        drf10kx1kInlineCpuMs: drf(10_000, 1000)?.inlineCpuMsMedian,
         drf10kx1kPoolMs: drf(10_000, 1000)?.poolMsMedian,
         drf10kx1kGoalMs: 100,
         drf20kx2kInlineMs: drf(20_000, 2000)?.inlineMsMedian,
+        drf20kx2kInlineCpuMs: drf(20_000, 2000)?.inlineCpuMsMedian,
         drf20kx2kPoolMs: drf(20_000, 2000)?.poolMsMedian,
         drf20kx2kGoalMs: 500,
         mesos18At10kx1kMs: 1100,
@@ -243,8 +254,11 @@ function tablesOf(figures: Record<string, unknown>): Table[] {
   return [
     {
       title: 'Allocation cycle (median ms); Mesos 1.8: ≈1,100 ms at 10k × 1k, ≈3,800 ms at 20k × 2k',
-      header: ['cluster', 'agents', 'frameworks', 'policy', 'offers', 'inline ms', 'pool ms', 'worker compute ms'],
-      rows: cycles.map((c) => [c.scenario, c.agents, c.frameworks, c.policy, c.offers, c.inlineMsMedian, c.poolMsMedian, c.workerComputeMsMedian]),
+      header: ['cluster', 'agents', 'frameworks', 'policy', 'offers', 'inline ms', 'inline CPU ms', 'pool ms', 'worker compute ms'],
+      rows: cycles.map((c) => [
+        c.scenario, c.agents, c.frameworks, c.policy, c.offers,
+        c.inlineMsMedian, c.inlineCpuMsMedian, c.poolMsMedian, c.workerComputeMsMedian,
+      ]),
     },
     {
       title: 'Event-loop delay while DRF cycles run back to back at 10k × 1k (goal p99 ≤ 10 ms, pool ÷ inline ≤ 0.05)',

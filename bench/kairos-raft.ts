@@ -38,15 +38,29 @@ interface RaftStatusBody {
   appliedIndex: number;
 }
 
+/** How replicas are launched: the real CLI, or a bench script that runs the same master and
+ * also takes load commands over IPC (bench/kairos-driver-replica.ts). */
+export interface KairosLaunch {
+  script: string;
+  /** Arguments before the flags, e.g. ['master'] for the CLI. */
+  leadingArgs: string[];
+  ipc: boolean;
+}
+
 export class KairosCluster implements ClusterUnderTest {
-  readonly label = 'Kairos defaults';
+  readonly label: string;
   readonly memberNames = ['m1', 'm2', 'm3'] as const;
   private replicas = new Map<string, KairosReplica>();
+  private readonly launchSpec: KairosLaunch;
 
   constructor(
     private readonly workDir: string,
-    private readonly cliPath: string,
-  ) {}
+    cliPath: string,
+    launch: KairosLaunch | null = null,
+  ) {
+    this.launchSpec = launch ?? { script: cliPath, leadingArgs: ['master'], ipc: false };
+    this.label = launch === null ? 'Kairos defaults' : 'Kairos defaults (node driver)';
+  }
 
   async start(): Promise<void> {
     for (const id of this.memberNames) {
@@ -68,10 +82,10 @@ export class KairosCluster implements ClusterUnderTest {
     const replica = this.replica(id);
     const peers = [...this.replicas.values()].map((peer) => `${peer.id}=127.0.0.1:${peer.raftPort}`).join(',');
     const args = [
-      this.cliPath, 'master', '--id', id, '--peers', peers,
+      this.launchSpec.script, ...this.launchSpec.leadingArgs, '--id', id, '--peers', peers,
       '--http', `127.0.0.1:${replica.httpPort}`, '--data-dir', replica.dataDir, '--log-level', 'warn',
     ];
-    replica.process = startProcess({ name: id, command: process.execPath, args, logPath: `${replica.dataDir}.log` });
+    replica.process = startProcess({ name: id, command: process.execPath, args, logPath: `${replica.dataDir}.log`, ipc: this.launchSpec.ipc });
   }
 
   private async status(id: string, timeoutMs = 500): Promise<RaftStatusBody> {
@@ -133,6 +147,13 @@ export class KairosCluster implements ClusterUnderTest {
       },
       { timeoutMs, what: `${this.label}: ${member} restarted and caught up` },
     );
+  }
+
+  /** The running process of a replica (for IPC requests in the node-driver benchmark). */
+  processOf(member: string): ManagedProcess {
+    const process = this.replica(member).process;
+    if (process === null) throw new Error(`bench: Kairos replica ${member} is not running`);
+    return process;
   }
 
   async stop(): Promise<void> {

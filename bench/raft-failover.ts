@@ -1,8 +1,9 @@
 /**
  * Goal 1 (BENCHMARKS.md): leader failover. Each round finds the leader, sends it SIGKILL (or
- * SIGTERM: graceful, the leader hands over first), and from that instant keeps one write in
- * flight to each survivor until one is committed by a NEW leader (etcd: the reply's raft_term is
- * later than the old leader's; Kairos: a survivor answers 204, which only a leader does). Then
+ * SIGTERM: graceful, the leader hands over first), and from that instant starts a write to each
+ * survivor every 5 ms (overlapping) until one is committed by a NEW leader (etcd: the reply's
+ * raft_term is later than the old leader's; Kairos: a survivor answers 204, which only a leader
+ * does). Then
  * the old leader is restarted and the cluster must agree on a leader and catch it up before the
  * next round. Rounds alternate between the clusters, all up at once, so noise hits them alike.
  */
@@ -29,19 +30,37 @@ export interface FailoverFigures {
   summaryMs: Summary;
 }
 
-const PROBE_TIMEOUT_MS = 1000;
+/** A new probing write to each survivor every this many ms: the figure's resolution. */
+const PROBE_INTERVAL_MS = 5;
+/** Probes overlap rather than wait for each other: etcd holds a write forwarded to a dead leader
+ * until its own request timeout, so a strict one-at-a-time probe would measure that timeout. */
+const PROBE_TIMEOUT_MS = 2000;
+const PROBES_IN_FLIGHT_MAX = 400;
 const ROUND_DEADLINE_MS = 20_000;
 
-/** Keeps one write in flight to `member` until one commits under a later term, or the deadline. */
+/**
+ * Starts a write to `member` every PROBE_INTERVAL_MS (bounded in flight) until one commits under
+ * a later term than `oldTerm`; resolves with the instant that answer arrived, NaN at the deadline.
+ */
 async function probeUntilCommitted(cluster: ClusterUnderTest, member: string, oldTerm: number, round: number, stop: { done: boolean }, deadline: number): Promise<number> {
-  for (let attempt = 0; !stop.done && performance.now() < deadline; attempt++) {
-    const started = performance.now();
-    const result = await cluster.tryWrite(member, `failover-${round}-${member}-${attempt}`, oldTerm, PROBE_TIMEOUT_MS);
-    if (result.committed) return performance.now();
-    // A refused or redirected write returns at once; pause a millisecond instead of spinning.
-    if (performance.now() - started < 1) await new Promise((resolvePromise) => setTimeout(resolvePromise, 1));
+  let committedAt = Number.NaN;
+  let inFlight = 0;
+  const pending = new Set<Promise<void>>();
+  for (let attempt = 0; !stop.done && Number.isNaN(committedAt) && performance.now() < deadline; attempt++) {
+    if (inFlight < PROBES_IN_FLIGHT_MAX) {
+      inFlight++;
+      const probe = cluster.tryWrite(member, `failover-${round}-${member}-${attempt}`, oldTerm, PROBE_TIMEOUT_MS).then((result) => {
+        inFlight--;
+        if (result.committed && Number.isNaN(committedAt)) committedAt = performance.now();
+      });
+      pending.add(probe);
+      void probe.finally(() => pending.delete(probe));
+    }
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, PROBE_INTERVAL_MS));
   }
-  return Number.NaN;
+  await Promise.all(pending); // leave no request behind before the member is restarted
+  if (Number.isNaN(committedAt)) throw new Error(`no commit through ${member}`);
+  return committedAt;
 }
 
 async function oneRound(variant: Variant, round: number): Promise<number> {
@@ -52,14 +71,10 @@ async function oneRound(variant: Variant, round: number): Promise<number> {
   const killedAt = performance.now();
   const exited = cluster.signalAndWait(leader.member, signal);
   const deadline = killedAt + ROUND_DEADLINE_MS;
-  const firstCommit = await Promise.any(
-    survivors.map(async (member) => {
-      const at = await probeUntilCommitted(cluster, member, leader.term, round, stop, deadline);
-      if (Number.isNaN(at)) throw new Error('no commit');
-      return at;
-    }),
-  ).catch(() => Number.NaN);
+  const probes = survivors.map((member) => probeUntilCommitted(cluster, member, leader.term, round, stop, deadline));
+  const firstCommit = await Promise.any(probes).catch(() => Number.NaN);
   stop.done = true;
+  await Promise.allSettled(probes);
   await exited;
   await cluster.restart(leader.member, 30_000);
   return firstCommit - killedAt;

@@ -7,7 +7,7 @@
  * the floors scenario ran first.
  */
 import type { ClusterUnderTest } from './lib/cluster.js';
-import { runClosedLoop, type LoadResult } from './lib/load.js';
+import { runHttpClosedLoop, type LoadResult } from './lib/load.js';
 import type { Scenario, ScenarioContext, ScenarioReport } from './lib/scenario.js';
 import { median, ratio } from './lib/stats.js';
 import { formatRatio, type Cell, type Table } from './lib/table.js';
@@ -34,7 +34,7 @@ export interface WritesCell {
 
 async function measureOnce(cluster: ClusterUnderTest, concurrency: number, plan: WritesPlan): Promise<LoadResult> {
   const leader = await cluster.waitForLeader(10_000);
-  return runClosedLoop(cluster.writeTarget(leader.member, VALUE_BYTES), {
+  return runHttpClosedLoop(cluster.writeTarget(leader.member, VALUE_BYTES), {
     concurrency, durationMs: plan.durationMs, warmupMs: plan.warmupMs, requestTimeoutMs: 10_000,
   });
 }
@@ -58,7 +58,7 @@ async function measureAll(clusters: ClusterUnderTest[], plan: WritesPlan, contex
       const order = run % 2 === 0 ? clusters : [...clusters].reverse();
       for (const cluster of order) {
         const result = await measureOnce(cluster, concurrency, plan);
-        context.progress(`${cluster.label} c=${concurrency} run ${run + 1}: ${Math.round(result.throughputPerSec)} w/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, ${result.errors} errors`);
+        context.progress(`${cluster.label} c=${concurrency} run ${run + 1}: ${Math.round(result.throughputPerSec)} w/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, ${result.errors} errors${result.errors > 0 ? ` (${result.errorExamples.join('; ')})` : ''}`);
         runsByLabel.get(cluster.label)?.push(result);
       }
     }

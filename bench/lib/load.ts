@@ -88,10 +88,13 @@ function sendOne(target: LoadTarget, agent: Agent, next: LoadRequest, timeoutMs:
   });
 }
 
-async function runWorker(target: LoadTarget, agent: Agent, worker: number, window: Window, options: LoadOptions, recorder: Recorder): Promise<void> {
+/** One operation of a closed loop: resolves null on success or a short error description. */
+export type LoadOperation = (worker: number, sequence: number) => Promise<string | null>;
+
+async function runWorker(operation: LoadOperation, worker: number, window: Window, recorder: Recorder): Promise<void> {
   for (let sequence = 0; performance.now() < window.stopAt; sequence++) {
     const startedAt = performance.now();
-    const error = await sendOne(target, agent, target.next(worker, sequence), options.requestTimeoutMs);
+    const error = await operation(worker, sequence);
     const finishedAt = performance.now();
     recorder.record(window, startedAt, finishedAt, error);
     // A refused connection fails in microseconds; back off so a dead target is not a busy loop.
@@ -99,9 +102,8 @@ async function runWorker(target: LoadTarget, agent: Agent, worker: number, windo
   }
 }
 
-/** Runs one closed loop and returns its figures; the target must already be up. */
-export async function runClosedLoop(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency, maxFreeSockets: options.concurrency });
+/** Runs any async operation as a closed loop (`requestTimeoutMs` is the operation's business). */
+export async function runClosedLoop(operation: LoadOperation, options: LoadOptions): Promise<LoadResult> {
   const begin = performance.now();
   const window: Window = {
     measureFrom: begin + options.warmupMs,
@@ -110,11 +112,8 @@ export async function runClosedLoop(target: LoadTarget, options: LoadOptions): P
   };
   const recorder = new Recorder();
   const workers: Promise<void>[] = [];
-  for (let worker = 0; worker < options.concurrency; worker++) {
-    workers.push(runWorker(target, agent, worker, window, options, recorder));
-  }
+  for (let worker = 0; worker < options.concurrency; worker++) workers.push(runWorker(operation, worker, window, recorder));
   await Promise.all(workers);
-  agent.destroy();
   return {
     concurrency: options.concurrency,
     measuredMs: options.durationMs,
@@ -124,4 +123,14 @@ export async function runClosedLoop(target: LoadTarget, options: LoadOptions): P
     latencyMs: summarize(recorder.latencies.toArray()),
     errorExamples: [...recorder.errorExamples],
   };
+}
+
+/** Closed-loop HTTP load against `target` over keep-alive connections (one per worker). */
+export async function runHttpClosedLoop(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency, maxFreeSockets: options.concurrency });
+  try {
+    return await runClosedLoop((worker, sequence) => sendOne(target, agent, target.next(worker, sequence), options.requestTimeoutMs), options);
+  } finally {
+    agent.destroy();
+  }
 }

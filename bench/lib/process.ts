@@ -14,6 +14,8 @@ export interface ProcessSpec {
   logPath: string;
   env?: Record<string, string>;
   cwd?: string;
+  /** Open a Node IPC channel (the child must be a Node script); enables request(). */
+  ipc?: boolean;
 }
 
 export interface ExitStatus {
@@ -30,6 +32,30 @@ export interface ManagedProcess {
   signal(signal: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL after graceMs; resolves when the process is gone. */
   stop(graceMs?: number): Promise<ExitStatus>;
+  /** IPC only: sends `{ requestId, ...message }` and resolves with the child's reply carrying the
+   * same requestId (see bench/kairos-driver-replica.ts), or rejects after timeoutMs. */
+  request<T>(message: Record<string, unknown>, timeoutMs: number): Promise<T>;
+}
+
+let nextRequestId = 1;
+
+function requestOverIpc<T>(child: ChildProcess, message: Record<string, unknown>, timeoutMs: number): Promise<T> {
+  if (child.send === undefined) return Promise.reject(new Error('bench: child has no IPC channel'));
+  const requestId = nextRequestId++;
+  return new Promise<T>((resolvePromise, reject) => {
+    const onMessage = (reply: unknown): void => {
+      if ((reply as { requestId?: number }).requestId !== requestId) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolvePromise(reply as T);
+    };
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`bench: no IPC reply to ${String(message['type'])} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('message', onMessage);
+    child.send({ requestId, ...message });
+  });
 }
 
 const live = new Set<ChildProcess>();
@@ -52,7 +78,7 @@ export function startProcess(spec: ProcessSpec): ManagedProcess {
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
-    stdio: ['ignore', logFd, logFd],
+    stdio: spec.ipc === true ? ['ignore', logFd, logFd, 'ipc'] : ['ignore', logFd, logFd],
   });
   closeSync(logFd); // the child holds its own copy
   if (child.pid === undefined) throw new Error(`bench: could not start ${spec.command} (${spec.name})`);
@@ -82,6 +108,7 @@ export function startProcess(spec: ProcessSpec): ManagedProcess {
       clearTimeout(timer);
       return status;
     },
+    request: (message, timeoutMs) => requestOverIpc(child, message, timeoutMs),
   };
 }
 
