@@ -35,24 +35,34 @@ export interface PlaceTask {
 
 export type AllocatorTask = AllocateTask | PlaceTask;
 
+/**
+ * `computeMs` is wall time of the policy call; `computeCpuMs` is the process's CPU time over the
+ * same span — the steadier figure on a shared machine (it includes GC helper threads).
+ */
 export type AllocatorResult =
-  | { readonly kind: 'allocate'; readonly offers: OfferBatch; readonly computeMs: number }
-  | { readonly kind: 'place'; readonly placement: PlacementBatch; readonly computeMs: number };
+  | { readonly kind: 'allocate'; readonly offers: OfferBatch; readonly computeMs: number; readonly computeCpuMs: number }
+  | { readonly kind: 'place'; readonly placement: PlacementBatch; readonly computeMs: number; readonly computeCpuMs: number };
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
 
 /** Runs one task on the current thread. */
 export function runAllocatorTask(task: AllocatorTask): AllocatorResult {
   const startedMs = performance.now();
+  const startedCpu = process.cpuUsage();
   const policy = policyByName(task.policy);
   if (task.kind === 'place') {
     const placement = placeTasks(task.view, task.tasks, policy);
-    return { kind: 'place', placement, computeMs: performance.now() - startedMs };
+    return { kind: 'place', placement, computeMs: performance.now() - startedMs, computeCpuMs: cpuMsSince(startedCpu) };
   }
   const offers = allocate(task.view, policy, task.nowMs, {
     ...(task.shuffleSeed === undefined ? {} : { rng: new SeededRng(task.shuffleSeed) }),
     ...(task.minAllocatableCpus === undefined ? {} : { minAllocatableCpus: task.minAllocatableCpus }),
     ...(task.minAllocatableMemMb === undefined ? {} : { minAllocatableMemMb: task.minAllocatableMemMb }),
   });
-  return { kind: 'allocate', offers, computeMs: performance.now() - startedMs };
+  return { kind: 'allocate', offers, computeMs: performance.now() - startedMs, computeCpuMs: cpuMsSince(startedCpu) };
 }
 
 /** A result whose typed arrays travel back to the caller by transfer. */
