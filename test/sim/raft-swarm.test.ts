@@ -25,14 +25,25 @@ function report(failures: SeedResult[]): string {
     .join('\n');
 }
 
+/** Sums of every seed's stats, printed per chunk so a run shows what it exercised. */
+function summarise(totals: Record<string, number>, result: SeedResult): void {
+  for (const [name, value] of Object.entries(result.stats)) totals[name] = (totals[name] ?? 0) + Number(value);
+}
+
 function runSeeds(seeds: number[]): SeedResult[] {
   const failures: SeedResult[] = [];
+  const totals: Record<string, number> = {};
   for (const seed of seeds) {
     const result = runSeed(seed);
+    summarise(totals, result);
     if (!result.ok) {
       failures.push(result);
       console.error(`FAILED seed ${seed}: ${result.failure}\n  mix: ${describeFaultMix(result.mix)}\n  replay: ${replayCommand(seed)}`);
     }
+  }
+  if (seeds.length > 0) {
+    const parts = Object.entries(totals).map(([name, value]) => `${name}=${Math.round(value)}`);
+    console.log(`${seeds.length} seeds: ${parts.join(' ')}`);
   }
   return failures;
 }

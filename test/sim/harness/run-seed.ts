@@ -24,6 +24,7 @@ export interface SeedStats {
   acknowledgedWrites: number;
   nemesisActions: number;
   membershipDone: boolean;
+  snapshotInstalls: number;
 }
 
 export interface SeedResult {
@@ -203,6 +204,7 @@ function collectStats(cluster: SimCluster, nemesis: Nemesis, admin: MembershipAd
     acknowledgedWrites: cluster.checker.acknowledged.length,
     nemesisActions: nemesis.actions,
     membershipDone: admin?.finished ?? false,
+    snapshotInstalls: cluster.snapshotInstalls,
   };
 }
 

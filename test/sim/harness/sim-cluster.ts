@@ -32,6 +32,10 @@ export interface ClusterOptions {
   snapshotEveryEntries: number;
   /** Keep the newest trace lines for failure reports (replays set this). */
   traceLines?: number;
+  /** Scenario tests: the fsync time of each write on `node` (instead of a random one). */
+  writeLatencyFor?: (node: NodeId) => number;
+  /** Scenario tests: make every shell acknowledge before syncing (a broken shell). */
+  sendAcksBeforePersist?: boolean;
 }
 
 export function defaultClusterOptions(seed: number, voters: NodeId[]): ClusterOptions {
@@ -59,6 +63,7 @@ export class SimCluster implements NodeHost, ClientHost {
   private confIndex = 0;
   private logicalTime = 0;
   steps = 0;
+  snapshotInstalls = 0;
   private readonly traceBuffer: string[] = [];
 
   constructor(readonly options: ClusterOptions) {
@@ -92,6 +97,7 @@ export class SimCluster implements NodeHost, ClientHost {
         tickMs: tickIntervalMs(this.options.nominalTickMs, drift),
         snapshotEveryEntries: this.options.snapshotEveryEntries,
         seed: this.options.seed * 31 + this.nodes.size + 1,
+        ...(this.options.sendAcksBeforePersist === true ? { sendAcksBeforePersist: true } : {}),
       },
       this,
     );
@@ -150,7 +156,8 @@ export class SimCluster implements NodeHost, ClientHost {
     this.clock.after(delayMs, event);
   }
 
-  writeLatencyMs(): number {
+  writeLatencyMs(node: NodeId): number {
+    if (this.options.writeLatencyFor !== undefined) return this.options.writeLatencyFor(node);
     return this.rng.next() * this.options.writeLatencyMaxMs;
   }
 
@@ -169,6 +176,7 @@ export class SimCluster implements NodeHost, ClientHost {
   }
 
   onRestored(node: SimNode, index: number): void {
+    this.snapshotInstalls++;
     this.trace(`${node.id} installed a snapshot at ${index}`);
     for (const client of this.clients) client.onSnapshotRestored(node, index);
   }

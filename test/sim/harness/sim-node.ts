@@ -30,7 +30,7 @@ export interface NodeHost {
   send(message: Message): void;
   schedule(delayMs: number, event: NodeEvent): void;
   /** Simulated fsync time for the next write. */
-  writeLatencyMs(): number;
+  writeLatencyMs(node: NodeId): number;
   onApplied(node: SimNode, entry: Entry, result: string | null): void;
   onReadReady(node: SimNode, context: Uint8Array): void;
   onRestored(node: SimNode, index: number): void;
@@ -46,6 +46,11 @@ export interface SimNodeOptions {
   tickMs: number;
   snapshotEveryEntries: number;
   seed: number;
+  /**
+   * A deliberately broken shell for tests that must show a claim can fail: acknowledgements
+   * (messagesAfterPersist) leave before the write is synced. Never set in real runs.
+   */
+  sendAcksBeforePersist?: boolean;
 }
 
 interface InFlightReady {
@@ -174,6 +179,7 @@ export class SimNode {
     if (core === null || this.inFlight !== null || !core.hasReady()) return;
     const ready = core.ready();
     for (const message of ready.messages) this.host.send(message);
+    if (this.options.sendAcksBeforePersist === true) for (const message of ready.messagesAfterPersist) this.host.send(message);
     if (ready.hardState !== null) this.term = ready.hardState.term;
     if (ready.softState !== null) {
       this.soft = ready.softState;
@@ -190,7 +196,7 @@ export class SimNode {
       this.finishReady(null);
       this.pump();
     } else {
-      this.host.schedule(this.host.writeLatencyMs(), { kind: 'persisted', node: this.id, incarnation: this.incarnation, writeId });
+      this.host.schedule(this.host.writeLatencyMs(this.id), { kind: 'persisted', node: this.id, incarnation: this.incarnation, writeId });
     }
   }
 
@@ -201,7 +207,7 @@ export class SimNode {
     const { ready } = inFlight;
     if (writeId !== null) this.syncReady(ready, writeId);
     if (inFlight.becameLeader) this.host.checker.leaderLogDurable(this.id, this.term, this.disk);
-    for (const message of ready.messagesAfterPersist) this.host.send(message);
+    if (this.options.sendAcksBeforePersist !== true) for (const message of ready.messagesAfterPersist) this.host.send(message);
     if (ready.snapshot !== null) this.restoreFromLeader(ready);
     for (const entry of ready.committedEntries) this.apply(entry);
     for (const read of ready.readStates) this.pendingReads.push(read);
@@ -253,7 +259,7 @@ export class SimNode {
     const writeId = this.disk.stage({ kind: 'snapshot', snapshot, compactTo: index });
     this.snapshotWrite = { writeId, index, data };
     this.lastSnapshotIndex = index;
-    this.host.schedule(this.host.writeLatencyMs(), { kind: 'snapshotSaved', node: this.id, incarnation: this.incarnation, writeId });
+    this.host.schedule(this.host.writeLatencyMs(this.id), { kind: 'snapshotSaved', node: this.id, incarnation: this.incarnation, writeId });
   }
 
   private finishSnapshot(writeId: number): void {
