@@ -15,7 +15,7 @@ import { availableSystems, buildClusters, isKairos, startAll, stopAll } from './
 
 type KillSignal = 'SIGKILL' | 'SIGTERM';
 
-interface Variant {
+export interface Variant {
   cluster: ClusterUnderTest;
   signal: KillSignal;
   rounds: number;
@@ -63,7 +63,8 @@ async function probeUntilCommitted(cluster: ClusterUnderTest, member: string, ol
   return committedAt;
 }
 
-async function oneRound(variant: Variant, round: number): Promise<number> {
+/** One failover round on `variant`; returns ms from the signal to the first new-leader commit. */
+export async function measureFailoverRound(variant: Variant, round: number): Promise<number> {
   const { cluster, signal } = variant;
   const leader = await cluster.waitForLeader(15_000);
   const survivors = cluster.memberNames.filter((name) => name !== leader.member);
@@ -90,7 +91,7 @@ async function runVariants(variants: Variant[], context: ScenarioContext, notes:
     for (const [index, variant] of variants.entries()) {
       if (round >= variant.rounds || broken.has(variant)) continue;
       try {
-        const elapsedMs = await oneRound(variant, round);
+        const elapsedMs = await measureFailoverRound(variant, round);
         context.progress(`${variant.cluster.label} ${variant.signal} round ${round + 1}/${variant.rounds}: ${elapsedMs.toFixed(0)} ms`);
         samples[index]?.push(elapsedMs);
       } catch (error) {

@@ -25,7 +25,8 @@ export function sortedCopy(samples: ArrayLike<number>): Float64Array {
 export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   if (p <= 0) return sorted[0] as number;
-  const rank = Math.ceil((p / 100) * sorted.length);
+  // At least rank 1: a tiny p can underflow the product to 0.
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1] as number;
 }
 
