@@ -38,24 +38,48 @@ export const DAY_OF_WEEK_FIELD: FieldSpec = {
 /** A field parse failure; cron.ts wraps it in a ScheduleError with the whole expression. */
 export class CronFieldError extends Error {}
 
-/** The values a field selects, as a sorted list of distinct integers in [min, max]. */
-export function parseCronField(text: string, spec: FieldSpec): number[] {
-  if (text.length === 0) throw new CronFieldError(`empty ${spec.name} field`);
-  const selected = new Set<number>();
-  for (const item of text.split(',')) {
-    for (const value of parseItem(item, spec)) selected.add(value);
-  }
-  return [...selected].sort((a, b) => a - b);
+/**
+ * The values a field selects as two bit masks: value v sets bit v of `low` when v < 30, else
+ * bit v − 30 of `high` (every field's values fit in 60 bits; 30-bit halves stay small ints).
+ */
+export interface FieldBits {
+  readonly low: number;
+  readonly high: number;
 }
 
-function parseItem(item: string, spec: FieldSpec): number[] {
+/** Parse a field to bits; throws CronFieldError with a reason. */
+export function parseCronFieldBits(text: string, spec: FieldSpec): FieldBits {
+  if (text.length === 0) throw new CronFieldError(`empty ${spec.name} field`);
+  let low = 0;
+  let high = 0;
+  for (const item of text.split(',')) {
+    const [first, last, step] = parseItem(item, spec);
+    for (let value = first; value <= last; value += step) {
+      if (value < 30) low |= 1 << value;
+      else high |= 1 << (value - 30);
+    }
+  }
+  return { low, high };
+}
+
+/** The values a field selects, ascending (used by tests as an independent reference). */
+export function parseCronField(text: string, spec: FieldSpec): number[] {
+  const bits = parseCronFieldBits(text, spec);
+  const values: number[] = [];
+  for (let value = 0; value < 60; value++) {
+    const word = value < 30 ? bits.low : bits.high;
+    if ((word & (1 << value % 30)) !== 0) values.push(value);
+  }
+  return values;
+}
+
+/** An item as [first, last, step]. */
+function parseItem(item: string, spec: FieldSpec): [number, number, number] {
   const [rangeText = '', stepText, extra] = item.split('/');
   if (extra !== undefined) throw new CronFieldError(`'${item}' in the ${spec.name} field has two steps`);
   const step = stepText === undefined ? 1 : parseStep(stepText, item, spec);
-  const [low, high] = parseRange(rangeText, stepText !== undefined, spec);
-  const values: number[] = [];
-  for (let value = low; value <= high; value += step) values.push(value);
-  return values;
+  const [first, last] = parseRange(rangeText, stepText !== undefined, spec);
+  return [first, last, step];
 }
 
 function parseStep(text: string, item: string, spec: FieldSpec): number {

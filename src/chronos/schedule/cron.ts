@@ -35,7 +35,7 @@ import {
   HOUR_FIELD,
   MINUTE_FIELD,
   MONTH_FIELD,
-  parseCronField,
+  parseCronFieldBits,
 } from './cron-fields.js';
 import { ScheduleError } from './errors.js';
 import type { TimeZone } from './zone.js';
@@ -77,14 +77,22 @@ const LONGEST_MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as c
 /** The Gregorian calendar repeats every 400 years, so a feasible pattern matches within it. */
 const SEARCH_YEARS = 400;
 
-function maskOf(values: readonly number[], offset = 0): number {
-  let mask = 0;
-  for (const value of values) mask |= 1 << (value - offset);
-  return mask;
-}
+/** Compiled expressions are immutable values: identical texts share one frozen object. */
+const compiledCache = new Map<string, CompiledCron>();
+const COMPILED_CACHE_LIMIT = 10_000;
 
 /** Compile a cron expression or macro; throws ScheduleError with the reason. */
 export function compileCron(expression: string): CompiledCron {
+  const cached = compiledCache.get(expression);
+  if (cached !== undefined) return cached;
+  const compiled = Object.freeze(compileUncached(expression));
+  // A crude bound: forget everything when full; entries are cheap to rebuild.
+  if (compiledCache.size >= COMPILED_CACHE_LIMIT) compiledCache.clear();
+  compiledCache.set(expression, compiled);
+  return compiled;
+}
+
+function compileUncached(expression: string): CompiledCron {
   const trimmed = expression.trim();
   const source = MACROS[trimmed.toLowerCase()] ?? trimmed;
   if (source.startsWith('@')) throw new ScheduleError(expression, `unknown cron macro '${trimmed}'`);
@@ -94,14 +102,16 @@ export function compileCron(expression: string): CompiledCron {
   }
   const [minuteText, hourText, dayText, monthText, weekdayText] = fields as [string, string, string, string, string];
   try {
-    const minutes = parseCronField(minuteText, MINUTE_FIELD);
+    const minutes = parseCronFieldBits(minuteText, MINUTE_FIELD);
+    const days = parseCronFieldBits(dayText, DAY_OF_MONTH_FIELD);
+    const weekdays = parseCronFieldBits(weekdayText, DAY_OF_WEEK_FIELD).low;
     const compiled: CompiledCron = {
-      minutesLow: maskOf(minutes.filter((minute) => minute < 30)),
-      minutesHigh: maskOf(minutes.filter((minute) => minute >= 30), 30),
-      hours: maskOf(parseCronField(hourText, HOUR_FIELD)),
-      daysOfMonth: maskOf(parseCronField(dayText, DAY_OF_MONTH_FIELD), 1),
-      months: maskOf(parseCronField(monthText, MONTH_FIELD), 1),
-      daysOfWeek: maskOf(parseCronField(weekdayText, DAY_OF_WEEK_FIELD).map((day) => day % 7)),
+      minutesLow: minutes.low,
+      minutesHigh: minutes.high,
+      hours: parseCronFieldBits(hourText, HOUR_FIELD).low,
+      daysOfMonth: (days.low >>> 1) | (days.high << 29),
+      months: parseCronFieldBits(monthText, MONTH_FIELD).low >>> 1,
+      daysOfWeek: (weekdays | (weekdays >>> 7)) & 0x7f,
       flags:
         (isStarField(dayText) ? DAY_OF_MONTH_STAR : 0) |
         (isStarField(weekdayText) ? DAY_OF_WEEK_STAR : 0) |
@@ -176,27 +186,43 @@ function dayMaskOfMonth(cron: CompiledCron, year: number, month: number): number
 export function nextLocalMatch(cron: CompiledCron, fromLocalMs: number): number {
   const startDays = Math.floor(fromLocalMs / DAY_MS);
   let minuteOfDay = Math.floor((fromLocalMs - startDays * DAY_MS) / MINUTE_MS);
-  let { year, month, day } = civilFromDays(startDays);
+  const start = civilFromDays(startDays);
+  let year = start.year;
+  let month = start.month;
+  let day = start.day;
   const lastYear = year + SEARCH_YEARS;
+  // Plain assignments, not tuple destructuring: this loop is the hot path.
   while (year <= lastYear) {
     const monthIndex = nextBit(cron.months, month - 1);
-    if (monthIndex < 0 || monthIndex !== month - 1) {
-      [year, month, day, minuteOfDay] = monthIndex < 0 ? [year + 1, 1, 1, 0] : [year, monthIndex + 1, 1, 0];
-      continue;
+    if (monthIndex !== month - 1) {
+      if (monthIndex < 0) year += 1;
+      month = monthIndex < 0 ? nextBit(cron.months, 0) + 1 : monthIndex + 1;
+      day = 1;
+      minuteOfDay = 0;
     }
     const dayIndex = nextBit(dayMaskOfMonth(cron, year, month), day - 1);
     if (dayIndex < 0) {
-      [year, month, day, minuteOfDay] = month === 12 ? [year + 1, 1, 1, 0] : [year, month + 1, 1, 0];
+      if (month === 12) year += 1;
+      month = month === 12 ? 1 : month + 1;
+      day = 1;
+      minuteOfDay = 0;
       continue;
     }
-    if (dayIndex !== day - 1) [day, minuteOfDay] = [dayIndex + 1, 0];
+    if (dayIndex !== day - 1) {
+      day = dayIndex + 1;
+      minuteOfDay = 0;
+    }
     const hour = Math.floor(minuteOfDay / 60);
     const matchHour = nextBit(cron.hours, hour);
     const matchMinute = matchHour < 0 ? -1 : nextMinute(cron, matchHour === hour ? minuteOfDay - hour * 60 : 0);
     if (matchMinute >= 0) return daysFromCivil(year, month, day) * DAY_MS + (matchHour * 60 + matchMinute) * MINUTE_MS;
     // No time left today at or after this hour: move to the next hour or the next day.
-    if (matchHour >= 0 && matchHour < 23) minuteOfDay = (matchHour + 1) * 60;
-    else [day, minuteOfDay] = [day + 1, 0];
+    if (matchHour >= 0 && matchHour < 23) {
+      minuteOfDay = (matchHour + 1) * 60;
+    } else {
+      day += 1;
+      minuteOfDay = 0;
+    }
   }
   return Number.NaN;
 }
