@@ -6,6 +6,7 @@ export {
   parseSchedule,
   nextFire,
   firesBetween,
+  iterateFires,
   latestFireAtOrBefore,
   remainingFires,
   describeSchedule,

@@ -85,6 +85,11 @@ export function firesBetween(schedule: Schedule, afterMs: number, untilMs: numbe
   return fires;
 }
 
+/** Lazily iterate fire instants strictly after afterMs (callers bound the iteration). */
+export function* iterateFires(schedule: Schedule, afterMs: number): Generator<number, void, undefined> {
+  for (let next = nextFire(schedule, afterMs); next !== null; next = nextFire(schedule, next)) yield next;
+}
+
 /**
  * Windows searched backwards for the latest cron fire: each is tried only if the previous one
  * held no fire, so the forward scan inside a window meets few fires (≈ window ÷ previous).

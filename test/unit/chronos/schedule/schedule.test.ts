@@ -13,6 +13,7 @@ import {
   describeSchedule,
   firesBetween,
   fromScheduleSpec,
+  iterateFires,
   latestFireAtOrBefore,
   nextFire,
   parseSchedule,
@@ -51,6 +52,7 @@ describe('parseSchedule', () => {
     ]);
     expect(firesBetween(schedule, 0, utc('2030-01-01T00:00:00Z'), 2)).toHaveLength(2);
     expect(nextFire(schedule, utc('2024-01-01T02:00:00Z'))).toBeNull();
+    expect([...iterateFires(schedule, utc('2024-01-01T00:00:00Z'))]).toEqual([utc('2024-01-01T01:00:00Z'), utc('2024-01-01T02:00:00Z')]);
     expect(remainingFires(schedule, utc('2024-01-01T00:30:00Z'))).toBe(2);
     expect(describeSchedule(schedule, utc('2024-01-01T00:30:00Z'))).toBe('R2/2024-01-01T01:00:00.000Z/PT1H');
     const cron = parseSchedule('*/5 * * * *', 'UTC');
