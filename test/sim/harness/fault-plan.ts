@@ -87,16 +87,16 @@ export function drawFaultMix(seed: number): FaultMix {
       transfer: weight(0.3, 1),
     },
     downtimeMaxMs: between(20, 600),
-    clients: rng.int(1, 3),
+    clients: rng.int(1, 4),
     workload: {
       keys: rng.int(1, 3),
       logReadShare: between(0, 0.25),
       readIndexShare: between(0, 0.35),
-      operationsPerClient: rng.int(8, 20),
+      operationsPerClient: rng.int(10, 40),
       attemptTimeoutMs: between(60, 300),
       thinkTimeMaxMs: rng.int(5, 60),
     },
-    faultPhaseMs: rng.int(800, 1600),
+    faultPhaseMs: rng.int(1000, 3000),
     livenessBudgetMs: 4000,
   };
 }

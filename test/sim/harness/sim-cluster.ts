@@ -219,6 +219,8 @@ export class SimCluster implements NodeHost, ClientHost {
     this.trace(`crash ${id} (${node.describe()})`);
     node.crash();
     for (const client of this.clients) client.onNodeLost(node);
+    // Its peers' connections to it break, as a real transport would report.
+    for (const peer of this.nodes.values()) if (peer.isUp) peer.reportUnreachable(id);
   }
 
   restart(id: NodeId): void {

@@ -167,6 +167,12 @@ export class SimNode {
     return accepted;
   }
 
+  reportUnreachable(peer: NodeId): void {
+    if (this.core === null) return;
+    this.core.reportUnreachable(peer);
+    this.pump();
+  }
+
   transferLeadership(to: NodeId): void {
     if (this.core === null) return;
     this.core.transferLeadership(to);
