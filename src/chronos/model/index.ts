@@ -5,10 +5,9 @@
 export * from './job.js';
 export { CHRONOS_JOB_DEFAULTS, type JobDefaults } from './defaults.js';
 export { jobInputSchema, type JobInput } from './schema.js';
-export { parseIsoDurationMs, type DurationResult } from './duration.js';
 export { formatInstant, parseInstantMs } from './timestamps.js';
-export { INVALID_NAME_MESSAGE, JOB_NAME_PATTERN, MAX_NAME_LENGTH } from './rules.js';
-export { checkTimeZone, scheduleCheckFromParser, type ScheduleCheck } from './schedule-check.js';
+export { epsilonMsOf, INVALID_NAME_MESSAGE, JOB_NAME_PATTERN, MAX_NAME_LENGTH } from './rules.js';
+export { checkTimeZone, scheduleCheckAt, scheduleCheckFromParser, type ScheduleCheck } from './schedule-check.js';
 export {
   NO_PARENTS_MESSAGE,
   NO_TRIGGER_MESSAGE,

@@ -6,7 +6,8 @@
  *
  * Pure module.
  */
-import { parseIsoDurationMs } from './duration.js';
+import { assert } from '../../lib/assert.js';
+import { parseDurationMs } from '../schedule/period.js';
 import type { Constraint, ConstraintOperator, FetchEntry } from './job.js';
 import { FETCH_DEFAULTS } from './defaults.js';
 import { parseInstantMs } from './timestamps.js';
@@ -112,10 +113,19 @@ export function checkResource(field: 'cpus' | 'mem' | 'disk', value: number | un
   return pass(value);
 }
 
+/** Epsilon uses the schedule module's duration grammar, so one ISO8601 reader serves Kairos. */
 export function checkEpsilon(text: string): RuleResult<string> {
-  const parsed = parseIsoDurationMs(text);
-  if (!parsed.ok) return fail(`epsilon: ${parsed.reason}`);
-  return pass(text.trim().toUpperCase());
+  const normalised = text.trim().toUpperCase();
+  const parsed = parseDurationMs(normalised);
+  if (typeof parsed === 'string') return fail(`epsilon: ${parsed}`);
+  return pass(normalised);
+}
+
+/** A stored job's epsilon in ms (validated, so it always parses). */
+export function epsilonMsOf(job: { readonly epsilon: string }): number {
+  const parsed = parseDurationMs(job.epsilon);
+  assert(typeof parsed === 'number', `stored epsilon '${job.epsilon}' does not parse`);
+  return parsed;
 }
 
 export function checkInstant(field: 'lastSuccess' | 'lastError', text: string | undefined): RuleResult<number | null> {

@@ -5,8 +5,10 @@
  *
  * Pure module.
  */
-import { isValidTimeZone } from '../schedule/zone.js';
+import { KairosError } from '../../lib/errors.js';
 import { ZoneError } from '../schedule/errors.js';
+import { parseSchedule } from '../schedule/schedule.js';
+import { isValidTimeZone } from '../schedule/zone.js';
 
 /**
  * null when `scheduleText` parses in zone `zoneId` ('' = the schedule's own offset, or UTC);
@@ -15,17 +17,30 @@ import { ZoneError } from '../schedule/errors.js';
  */
 export type ScheduleCheck = (scheduleText: string, zoneId: string) => string | null;
 
-/** Adapts a parser that throws on bad input (such as `parseSchedule`) to a ScheduleCheck. */
+/**
+ * Adapts a parser that throws a ValidationError on bad input to a ScheduleCheck. Any other
+ * exception is a bug in the parser and propagates (a bug must not turn into a 400).
+ */
 export function scheduleCheckFromParser(parse: (scheduleText: string, zoneId: string) => unknown): ScheduleCheck {
   return (scheduleText, zoneId) => {
     try {
       parse(scheduleText, zoneId);
       return null;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return reason.startsWith('Cannot parse schedule') ? reason : `Cannot parse schedule '${scheduleText}': ${reason}`;
+      if (!(error instanceof KairosError) || error.code !== 'validation') throw error;
+      return error.message.startsWith('Cannot parse schedule')
+        ? error.message
+        : `Cannot parse schedule '${scheduleText}': ${error.message}`;
     }
   };
+}
+
+/**
+ * The production check: `parseSchedule` from src/chronos/schedule. `nowMs` is the instant an
+ * empty ISO8601 start (`R//PT1H`) stands for — the time the leader will propose the job at.
+ */
+export function scheduleCheckAt(nowMs: number): ScheduleCheck {
+  return scheduleCheckFromParser((scheduleText, zoneId) => parseSchedule(scheduleText, zoneId, { nowMs }));
 }
 
 /**

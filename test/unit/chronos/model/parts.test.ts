@@ -1,22 +1,30 @@
 /**
  * The small parts of the job model. Goal: epsilon durations, lastSuccess/lastError instants, the
- * schedule-parser adapter and the child rewrites after a parent is deleted behave as documented.
- * Method: example tables; the adapter is fed parsers that throw in the ways a parser may.
+ * schedule-parser adapter (stubbed, and with the real parseSchedule on the spec's examples) and
+ * the child rewrites after a parent is deleted behave as documented. Method: example tables; the
+ * adapter is also fed a parser that throws each kind of error a parser may.
  */
 import { describe, expect, it } from 'vitest';
 import {
+  epsilonMsOf,
   formatInstant,
   orphanChild,
   parseInstantMs,
-  parseIsoDurationMs,
   reparentChild,
+  scheduleCheckAt,
   scheduleCheckFromParser,
   validateJob,
   type ChronosJob,
 } from '../../../../src/chronos/model/index.js';
-import { ScheduleError } from '../../../../src/chronos/schedule/errors.js';
+import { ScheduleError, ZoneError } from '../../../../src/chronos/schedule/errors.js';
 
-describe('parseIsoDurationMs', () => {
+describe('epsilon', () => {
+  function epsilonOf(epsilon: string): number {
+    const result = validateJob({ name: 'j', schedule: 'R//PT1H', epsilon }, 'scheduled', { checkSchedule: () => null });
+    if (!result.ok) throw new Error(result.message);
+    return epsilonMsOf(result.job);
+  }
+
   it.each([
     ['PT60S', 60_000],
     ['pt15m', 900_000],
@@ -26,11 +34,11 @@ describe('parseIsoDurationMs', () => {
     ['PT1,25S', 1_250],
     ['PT0S', 0],
   ])('%s = %d ms', (text, ms) => {
-    expect(parseIsoDurationMs(text)).toEqual({ ok: true, ms });
+    expect(epsilonOf(text)).toBe(ms);
   });
 
-  it.each(['', 'P', 'PT', 'P1DT', '60', 'PT-1S', 'PT1.5M', 'P1Y', 'P1M', 'T1H', 'PT1S1M'])('%j is refused', (text) => {
-    expect(parseIsoDurationMs(text).ok).toBe(false);
+  it.each(['', 'PT', 'P1DT', '60', 'PT-1S', 'PT1.5M', 'P1Y', 'P1M', 'T1H', 'PT1S1M'])('%j is refused', (text) => {
+    expect(() => epsilonOf(text)).toThrow(/^epsilon: /);
   });
 });
 
@@ -63,18 +71,43 @@ describe('instants', () => {
 });
 
 describe('scheduleCheckFromParser', () => {
-  it('passes what parses and turns throws into Chronos-style messages', () => {
-    const check = scheduleCheckFromParser((text, zone) => {
-      if (text === 'typed') throw new ScheduleError(text, 'no period');
-      if (text === 'plain') throw new Error(`bad in ${zone}`);
-      if (text === 'odd') throw 'a string';
-      return { text };
-    });
+  const check = scheduleCheckFromParser((text, zone) => {
+    if (text === 'typed') throw new ScheduleError(text, 'no period');
+    if (text === 'zone') throw new ZoneError(zone);
+    if (text === 'bug') throw new Error('parser bug');
+    return { text };
+  });
+
+  it('passes what parses and turns validation errors into Chronos-style messages', () => {
     expect(check('R//PT1H', 'UTC')).toBeNull();
     expect(check('typed', '')).toBe("Cannot parse schedule 'typed': no period");
-    expect(check('plain', 'PST')).toBe("Cannot parse schedule 'plain': bad in PST");
-    expect(check('odd', '')).toBe("Cannot parse schedule 'odd': a string");
+    expect(check('zone', 'Nowhere')).toBe("Cannot parse schedule 'zone': Unknown time zone 'Nowhere' (use an IANA name such as 'America/New_York')");
   });
+
+  it('lets anything else through: a parser bug is not a 400', () => {
+    expect(() => check('bug', '')).toThrow('parser bug');
+  });
+});
+
+describe('scheduleCheckAt: the real parser (Appendix B.3, B.4)', () => {
+  const NOW = Date.UTC(2024, 5, 1);
+  const context = { checkSchedule: scheduleCheckAt(NOW) };
+
+  it.each(['R/2014-03-08T20:00:00.000Z/PT2H', 'R0/2030-01-01T00:00:00Z/P1D', 'R1//PT24H', 'R//PT1H', 'R5/2008-03-01T13:00:00-04:00/P1D', '0 9 * * 1-5'])(
+    '%s is accepted',
+    (schedule) => {
+      expect(validateJob({ name: 'j', schedule, scheduleTimeZone: 'PST' }, 'scheduled', context).ok).toBe(true);
+    },
+  );
+
+  it.each(['FOO', 'R/2008-03-01T13:00:00Z', 'R/1969-12-31T23:00:00Z/PT1H', 'R/2008-03-01T13:00:00Z/2009-01-01T00:00:00Z', '61 * * * *'])(
+    '%s is refused with "Cannot parse schedule"',
+    (schedule) => {
+      const result = validateJob({ name: 'j', schedule }, 'scheduled', context);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.message.startsWith(`Cannot parse schedule '${schedule}'`)).toBe(true);
+    },
+  );
 });
 
 describe('children of a deleted job (spec §3.11)', () => {
