@@ -53,7 +53,10 @@ export interface ScheduleDeadlineEffect {
   readonly deadline: Deadline;
 }
 
-/** Arm the retry timer of a failed job run; when it fires the leader proposes `run.retryDue`. */
+/**
+ * Arm the retry timer of a failed job run; when it fires the leader proposes `run.retryDue`.
+ * The retry flavour of `scheduleDeadline`: its key is the same `deadlineKey` the runtime derives.
+ */
 export interface ProposeRetryEffect {
   readonly type: 'proposeRetry';
   readonly key: string;

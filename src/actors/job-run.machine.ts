@@ -268,7 +268,9 @@ export const jobRunMachine = jobRunSetup.createMachine({
           type: 'proposeRetry',
           params: ({ context }) => {
             assert(context.deadline !== null, 'retrying without a retry deadline');
-            return { key: keyOf(context, 'retry'), runKey: context.id, jobName: context.jobName, attempt: context.attempt + 1, atMs: context.deadline.atMs };
+            // The retry flavour of scheduleDeadline: same timer key the runtime re-derives after failover.
+            const key = deadlineKey({ kind: 'run', id: context.id }, context.deadline);
+            return { key, runKey: context.id, jobName: context.jobName, attempt: context.attempt + 1, atMs: context.deadline.atMs };
           },
         },
       ],

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { agentMachine, DEFAULT_AGENT_TIMEOUTS, type AgentContext, type AgentEvent } from '../../../src/actors/agent.machine.js';
 import { initial, step } from '../../../src/actors/step.js';
 import type { StoredSnapshot } from '../../../src/actors/types.js';
+import { agentEventArbitrary, agentEventAt } from './arbitraries.js';
 import { checkCodecRoundTrip, checkGenericProperties, checkPurity, runHistory, summarize, timedEventsArbitrary } from './harness.js';
 
 const T0 = 1_700_000_000_000;
@@ -24,8 +25,7 @@ function agentIn(value: string, overrides: Partial<AgentContext> = {}): StoredSn
   return { value, context: { ...start.context, sessionEpoch: 2, ...overrides } };
 }
 
-const at = (type: AgentEvent['type'], nowMs = T0 + 1_000): AgentEvent =>
-  (type === 'agent.removed' ? { type, nowMs, reason: 'shutdown' } : { type, nowMs }) as AgentEvent;
+const at = (type: AgentEvent['type'], nowMs = T0 + 1_000): AgentEvent => agentEventAt(type, nowMs);
 
 const disconnectedAt = (atMs: number): Partial<AgentContext> => ({
   deadline: { event: 'agent.reregisterTimeout', atMs },
@@ -91,18 +91,12 @@ describe('agent machine: table', () => {
   });
 
   it('tolerates the input-less actor that xstate transition() builds on every call', () => {
-    const actor = createActor(agentMachine);
+    // Typed to require input; xstate's transition() calls it without, exactly like this.
+    const actor = createActor(agentMachine as unknown as Parameters<typeof createActor>[0]);
     expect(actor.getSnapshot().status).toBe('active');
   });
 });
 
-const agentEventArbitrary: fc.Arbitrary<(nowMs: number) => AgentEvent> = fc
-  .constantFrom<AgentEvent['type']>(
-    'agent.registered', 'agent.reregistered', 'agent.heartbeatMissed', 'agent.heartbeatMissed', 'agent.heartbeatReceived',
-    'agent.disconnected', 'agent.leaderChanged', 'agent.reregisterTimeout', 'agent.reregisterTimeout', 'agent.registryExpired',
-    'agent.markedGone', 'agent.removed',
-  )
-  .map((type) => (nowMs: number) => at(type, nowMs));
 const historyArbitrary = timedEventsArbitrary(agentEventArbitrary, T0 + 1);
 
 describe('agent machine: properties', () => {

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { frameworkMachine, type FrameworkContext, type FrameworkEvent } from '../../../src/actors/framework.machine.js';
 import { initial, step } from '../../../src/actors/step.js';
 import type { StoredSnapshot } from '../../../src/actors/types.js';
+import { frameworkEventArbitrary, frameworkEventAt } from './arbitraries.js';
 import { checkCodecRoundTrip, checkGenericProperties, checkPurity, runHistory, summarize, timedEventsArbitrary } from './harness.js';
 
 const T0 = 1_700_000_000_000;
@@ -23,14 +24,7 @@ function frameworkIn(value: string, overrides: Partial<FrameworkContext> = {}): 
 }
 
 function at(type: FrameworkEvent['type'], nowMs = T0 + 1_000): FrameworkEvent {
-  switch (type) {
-    case 'framework.subscribed':
-      return { type, nowMs, failoverTimeoutMs: FAILOVER_MS * 2 };
-    case 'framework.teardown':
-      return { type, nowMs, reason: 'operator' };
-    default:
-      return { type, nowMs };
-  }
+  return frameworkEventAt(type, nowMs, FAILOVER_MS * 2);
 }
 
 const DEADLINE_MS = T0 + 1_000 + FAILOVER_MS;
@@ -81,12 +75,6 @@ describe('framework machine: table', () => {
   });
 });
 
-const frameworkEventArbitrary: fc.Arbitrary<(nowMs: number) => FrameworkEvent> = fc
-  .constantFrom<FrameworkEvent['type']>(
-    'framework.subscribed', 'framework.disconnected', 'framework.disconnected', 'framework.leaderChanged',
-    'framework.failoverTimeout', 'framework.failoverTimeout', 'framework.teardown',
-  )
-  .map((type) => (nowMs: number) => at(type, nowMs));
 const historyArbitrary = timedEventsArbitrary(frameworkEventArbitrary, T0 + 1);
 
 describe('framework machine: properties', () => {

@@ -22,6 +22,7 @@ import {
   type TaskStateName,
 } from '../../../src/actors/task-state.js';
 import type { StoredSnapshot } from '../../../src/actors/types.js';
+import { taskEventArbitrary } from './arbitraries.js';
 import { checkCodecRoundTrip, checkGenericProperties, checkPurity, runHistory, summarize, timedEventsArbitrary } from './harness.js';
 
 const T0 = 1_700_000_000_000;
@@ -116,12 +117,6 @@ describe('task machine: agrees with the transition table', () => {
   });
 });
 
-const taskEventArbitrary: fc.Arbitrary<(nowMs: number) => TaskEvent> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ state: fc.constantFrom(...TASK_STATE_NAMES), source: fc.constantFrom('agent', 'master', 'executor' as const), uuid: fc.option(fc.uuid(), { nil: null }), reason: fc.option(fc.constantFrom('REASON_A', 'REASON_B'), { nil: null }) }).map(
-    (fields) => (nowMs: number): TaskEvent => ({ type: 'task.statusUpdate', nowMs, ...fields }),
-  ) },
-  { weight: 1, arbitrary: fc.constant((nowMs: number): TaskEvent => ({ type: 'task.killRequested', nowMs, reason: 'framework' })) },
-);
 const historyArbitrary = timedEventsArbitrary(taskEventArbitrary, T0 + 1);
 
 describe('task machine: properties', () => {
