@@ -23,9 +23,10 @@ import { AllocatorPool } from '../src/allocator/pool.js';
 import type { AgentInput, ClusterInput, FrameworkInput } from '../src/allocator/pack.js';
 import type { ClusterView, PolicyName } from '../src/allocator/types.js';
 import { SeededRng } from '../src/lib/rng.js';
+import { describeEnvironment, writeResults } from './lib/results.js';
 import type { Scenario, ScenarioReport } from './lib/scenario.js';
 import { median } from './lib/stats.js';
-import type { Table } from './lib/table.js';
+import { renderTable, type Table } from './lib/table.js';
 
 const NOW_MS = 1_700_000_000_000;
 const MESOS_AGENT = { cpus: 2, mem: 1024, disk: 4096, ports: 1001 };
@@ -47,6 +48,9 @@ interface CycleFigure {
   readonly inlineCpuMsMedian: number;
   readonly poolMsMedian: number;
   readonly workerComputeMsMedian: number;
+  readonly inlineMsRuns: number[];
+  readonly inlineCpuMsRuns: number[];
+  readonly poolMsRuns: number[];
 }
 
 interface LoopFigure {
@@ -153,6 +157,9 @@ async function measureCycles(
       inlineCpuMsMedian: median(inline.map((sample) => sample.cpuMs)),
       poolMsMedian: median(pooled.map((sample) => sample.ms)),
       workerComputeMsMedian: median(pooled.map((sample) => sample.computeMs)),
+      inlineMsRuns: inline.map((sample) => sample.ms),
+      inlineCpuMsRuns: inline.map((sample) => sample.cpuMs),
+      poolMsRuns: pooled.map((sample) => sample.ms),
     });
   }
   return figures;
@@ -291,8 +298,18 @@ export const allocatorScenario: Scenario = {
   },
 };
 
-// Standalone: `node dist/bench/allocator.js [--quick]` prints the figures as JSON.
+// Standalone: `node dist/bench/allocator.js [--quick]` prints the tables and (unless --quick)
+// writes bench/results/allocator.json the way bench/run.ts does.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const figures = await run({ quick: process.argv.includes('--quick'), progress: (message) => process.stderr.write(`${message}\n`) });
-  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+  const quick = process.argv.includes('--quick');
+  const environment = describeEnvironment();
+  const loadAtStart = loadavg()[0] ?? 0;
+  const figures = await run({ quick, progress: (message) => process.stderr.write(`${message}\n`) });
+  const tables = tablesOf(figures);
+  for (const table of tables) process.stdout.write(`\n${renderTable(table)}`);
+  if (!quick) {
+    const { name, description } = allocatorScenario;
+    const loadAverage = { start: loadAtStart, end: loadavg()[0] ?? 0 };
+    process.stderr.write(`wrote ${writeResults({ scenario: name, description, environment, loadAverage, tables, figures })}\n`);
+  }
 }

@@ -61,22 +61,37 @@ export class OfferCycle {
   }
 
   /**
-   * Offers `agent`: unreserved to the first accepting framework of `queue`, then (unless
-   * `chopToGuarantee`, the quota stage) each reservation to its role's first accepting framework.
+   * Offers `agent`: unreserved to the first accepting framework of `queue`, then each reservation
+   * to its role's first accepting framework. With `chopToGuarantee` (the quota stage) the agent
+   * is instead chopped among quota roles.
    */
   offerAgent(agent: number, queue: FrameworkQueue, hook: OfferHook, chopToGuarantee: boolean): void {
     if (this.view.agentActive[agent] !== 1) return;
     this.agent = agent;
     this.hook = hook;
     this.chopToGuarantee = chopToGuarantee;
+    if (chopToGuarantee) {
+      this.chopAgentForQuota(queue);
+      return;
+    }
     if (this.hasFree(this.ledger.unreservedFree, agent)) queue.pickAny(this.acceptUnreserved, this.roleMayTake);
-    if (chopToGuarantee) return;
     const view = this.view;
     const end = view.reservationStart[agent + 1]!;
     for (let entry = view.reservationStart[agent]!; entry < end; entry++) {
       if (this.hasFree(this.ledger.reservationFree, entry)) {
         queue.pickInRole(view.reservationRole[entry]!, this.acceptReserved);
       }
+    }
+  }
+
+  /**
+   * Quota stage: as in Mesos, one agent may be chopped between several quota roles, each taking
+   * what moves it towards its guarantee. Bounded by the role count: every grant takes something.
+   */
+  private chopAgentForQuota(queue: FrameworkQueue): void {
+    for (let round = 0; round < this.view.roleCount; round++) {
+      if (!this.hasFree(this.ledger.unreservedFree, this.agent)) return;
+      if (queue.pickAny(this.acceptUnreserved, this.roleMayTake) === -1) return;
     }
   }
 

@@ -207,3 +207,61 @@ describe('DRF quota', () => {
     expect(offersPerFramework(view)).toEqual(new Map([[0, 2]]));
   });
 });
+
+describe('DRF cycles in sequence (Mesos LargeAndSmallQuota shape)', () => {
+  it('offers everything in the first cycle and nothing in the second once offers are outstanding', () => {
+    // 25 small-quota roles (1 cpu, 1 GB) and 5 large (4 cpus, 4 GB), one framework each, on
+    // 25/5 + 5×5 = 30 agents of cpus:2;mem:2048;disk:2048.
+    const roles = [
+      ...Array.from({ length: 25 }, (_unused, index) => ({ name: `small-${index}`, quotaGuarantee: { cpus: 1, mem: 1024 } })),
+      ...Array.from({ length: 5 }, (_unused, index) => ({ name: `large-${index}`, quotaGuarantee: { cpus: 4, mem: 4096 } })),
+    ];
+    const agentList = agents(30, { cpus: 2, mem: 2048, disk: 2048 });
+    const frameworkList = roles.map((role) => ({ role: role.name }));
+    const first = offersOf(allocate(cluster(agentList, frameworkList, roles), drfPolicy, NOW, { rng: new SeededRng(3) }));
+    const offeredCpus = first.reduce((sum, offer) => sum + offer.resources.cpus, 0);
+    expect(offeredCpus).toBe(60);
+    const offeredOn = (agent: number): { cpus: number; mem: number; disk: number } => {
+      const sum = { cpus: 0, mem: 0, disk: 0 };
+      for (const offer of first.filter((candidate) => candidate.agentIndex === agent)) {
+        sum.cpus += offer.resources.cpus;
+        sum.mem += offer.resources.mem;
+        sum.disk += offer.resources.disk;
+      }
+      return sum;
+    };
+    const heldBy = (framework: number): { cpus: number; mem: number } => {
+      const sum = { cpus: 0, mem: 0 };
+      for (const offer of first.filter((candidate) => candidate.frameworkIndex === framework)) {
+        sum.cpus += offer.resources.cpus;
+        sum.mem += offer.resources.mem;
+      }
+      return sum;
+    };
+    // Every quota role got at least its guarantee.
+    roles.forEach((role, index) => expect(heldBy(index).cpus).toBeGreaterThanOrEqual(role.quotaGuarantee.cpus));
+    const second = cluster(
+      agentList.map((agent, index) => ({ ...agent, offered: offeredOn(index) })),
+      frameworkList.map((framework, index) => ({ ...framework, allocated: heldBy(index) })),
+      roles,
+    );
+    expect(allocate(second, drfPolicy, NOW).count).toBe(0);
+  });
+});
+
+describe('DRF quota chopping', () => {
+  it('chops one agent among several quota roles in stage 1', () => {
+    // One agent of 2 cpus, three roles each guaranteed 0.5 cpu, and a heavy non-quota role that
+    // would win the whole agent on fair share.
+    const roles = [
+      { name: 'big', weight: 100 },
+      ...['q0', 'q1', 'q2'].map((name) => ({ name, quotaGuarantee: { cpus: 0.5 } })),
+    ];
+    const view = cluster(agents(1), [{ role: 'big' }, { role: 'q0' }, { role: 'q1' }, { role: 'q2' }], roles);
+    const offers = offersOf(allocate(view, drfPolicy, NOW));
+    for (const framework of [1, 2, 3]) {
+      expect(offers.find((offer) => offer.frameworkIndex === framework)?.resources.cpus).toBe(0.5);
+    }
+    expect(overCommitProblems(view, allocate(view, drfPolicy, NOW))).toEqual([]);
+  });
+});
