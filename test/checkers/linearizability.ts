@@ -5,8 +5,8 @@
  * A history is a list of operations with logical invoke/complete times (a total order of
  * events). A completed operation must take effect at one instant between its invocation and its
  * completion; an *indeterminate* write (the client gave up: timeout, crash) may take effect at
- * any instant after its invocation, or never. Reads that failed are left out by the recorder:
- * they have no effect. Keys are independent registers, so each is searched on its own, which
+ * any instant after its invocation, or never (so one that no read observed is dropped). Reads
+ * that failed are left out by the recorder: they have no effect. Written values are unique. Keys are independent registers, so each is searched on its own, which
  * keeps the search small; `maxStates` bounds it anyway and reports when the bound was hit.
  */
 
@@ -26,9 +26,16 @@ export type LinearizabilityResult =
   | { ok: false; key: string; reason: string; operations: KvOperation[] };
 
 export function checkKvLinearizable(history: readonly KvOperation[], maxStates = 200_000): LinearizabilityResult {
+  // An indeterminate write that no read observed may be taken never to have happened: dropping
+  // it keeps the search small without hiding anything a read could contradict.
+  const observed = new Set<string>();
+  for (const operation of history) {
+    if (operation.kind === 'get' && operation.completedAt !== null && operation.value !== null) observed.add(operation.value);
+  }
   const byKey = new Map<string, KvOperation[]>();
   for (const operation of history) {
     if (operation.kind === 'get' && operation.completedAt === null) continue;
+    if (operation.kind === 'put' && operation.completedAt === null && !observed.has(operation.value ?? '')) continue;
     let list = byKey.get(operation.key);
     if (list === undefined) byKey.set(operation.key, (list = []));
     list.push(operation);

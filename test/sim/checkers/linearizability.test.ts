@@ -43,6 +43,16 @@ describe('checkKvLinearizable', () => {
     expect(checkKvLinearizable([op('put', 'a', 1, null), op('get', null, 20, 30)]).ok).toBe(true);
   });
 
+  test('a read may not see an indeterminate write invoked after it returned', () => {
+    expect(checkKvLinearizable([op('get', 'a', 1, 2), op('put', 'a', 3, null)]).ok).toBe(false);
+  });
+
+  test('many unobserved indeterminate writes do not blow up the search', () => {
+    const history = Array.from({ length: 60 }, (_, k) => op('put', `lost${k}`, k, null));
+    history.push(op('get', null, 100, 101));
+    expect(checkKvLinearizable(history, 1_000).ok).toBe(true);
+  });
+
   test('keys are independent registers', () => {
     const history = [op('put', 'a', 1, 2, 'x'), op('get', null, 3, 4, 'y'), op('get', 'a', 5, 6, 'x')];
     expect(checkKvLinearizable(history).ok).toBe(true);

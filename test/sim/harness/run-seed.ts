@@ -11,6 +11,7 @@ import { describeFaultMix, drawFaultMix, nominalTickMs, type FaultMix } from './
 import { MembershipAdmin } from './membership-admin.js';
 import { Nemesis } from './nemesis.js';
 import { SimCluster } from './sim-cluster.js';
+import type { CoreFactory } from './sim-node.js';
 import { perfectNetwork } from './sim-network.js';
 
 export interface SeedStats {
@@ -44,6 +45,8 @@ export interface RunSeedOptions {
   amnesia?: boolean;
   /** Override parts of the drawn mix (scenario tests, experiments). */
   adjust?: (mix: FaultMix) => void;
+  /** Experiments (e.g. mutation testing of the swarm): build cores with this. */
+  coreFactory?: CoreFactory;
 }
 
 export function runSeed(seed: number, options: RunSeedOptions = {}): SeedResult {
@@ -101,6 +104,7 @@ function buildCluster(mix: FaultMix, options: RunSeedOptions): SimCluster {
     writeLatencyMaxMs: mix.writeLatencyMaxMs,
     snapshotEveryEntries: mix.snapshotEveryEntries,
     ...(options.traceLines !== undefined ? { traceLines: options.traceLines } : {}),
+    ...(options.coreFactory !== undefined ? { coreFactory: options.coreFactory } : {}),
   });
 }
 

@@ -16,7 +16,7 @@ import type { KvOperation } from '../../checkers/linearizability.js';
 import { SimClient, type ClientHost, type ClientWorkload } from './sim-clients.js';
 import { SimClock, tickIntervalMs } from './sim-clock.js';
 import { SimNetwork, type Envelope, type NetworkFaults } from './sim-network.js';
-import { SimNode, type NodeEvent, type NodeHost } from './sim-node.js';
+import { SimNode, type CoreFactory, type NodeEvent, type NodeHost } from './sim-node.js';
 
 type WorldEvent = NodeEvent | Envelope | { kind: 'call'; run: () => void };
 
@@ -36,6 +36,8 @@ export interface ClusterOptions {
   writeLatencyFor?: (node: NodeId) => number;
   /** Scenario tests: make every shell acknowledge before syncing (a broken shell). */
   sendAcksBeforePersist?: boolean;
+  /** Experiments: build cores with this instead of the real RaftCore. */
+  coreFactory?: CoreFactory;
 }
 
 export function defaultClusterOptions(seed: number, voters: NodeId[]): ClusterOptions {
@@ -98,6 +100,7 @@ export class SimCluster implements NodeHost, ClientHost {
         snapshotEveryEntries: this.options.snapshotEveryEntries,
         seed: this.options.seed * 31 + this.nodes.size + 1,
         ...(this.options.sendAcksBeforePersist === true ? { sendAcksBeforePersist: true } : {}),
+        ...(this.options.coreFactory !== undefined ? { coreFactory: this.options.coreFactory } : {}),
       },
       this,
     );

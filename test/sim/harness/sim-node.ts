@@ -13,7 +13,25 @@
  */
 import { SeededRng } from '../../../src/lib/rng.js';
 import { RaftCore } from '../../../src/raft/core/raft.js';
-import type { ConfState, Entry, Message, NodeId, ProposeResult, RaftConfig, Ready, SoftState, ConfChange } from '../../../src/raft/core/types.js';
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  Message,
+  NodeId,
+  ProposeResult,
+  RaftConfig,
+  RaftCoreApi,
+  RaftInitialState,
+  Ready,
+  SoftState,
+} from '../../../src/raft/core/types.js';
+import type { Rng } from '../../../src/lib/rng.js';
+
+/** Builds a core; the default is the real RaftCore (experiments may plug in a variant). */
+export type CoreFactory = (config: RaftConfig, initial: RaftInitialState, rng: Rng) => RaftCoreApi;
+
+export const realCore: CoreFactory = (config, initial, rng) => new RaftCore(config, initial, rng);
 import type { RaftSafetyChecker } from '../../checkers/raft-safety.js';
 import { KvStateMachine, snapshotDigest } from './kv-state-machine.js';
 import { SimDisk } from './sim-disk.js';
@@ -51,6 +69,7 @@ export interface SimNodeOptions {
    * (messagesAfterPersist) leave before the write is synced. Never set in real runs.
    */
   sendAcksBeforePersist?: boolean;
+  coreFactory?: CoreFactory;
 }
 
 interface InFlightReady {
@@ -62,7 +81,7 @@ interface InFlightReady {
 export class SimNode {
   readonly id: NodeId;
   readonly disk: SimDisk;
-  core: RaftCore | null = null;
+  core: RaftCoreApi | null = null;
   kv = new KvStateMachine();
   incarnation = 0;
   /** Removed from the cluster and shut down for good. */
@@ -104,7 +123,8 @@ export class SimNode {
     this.appliedTerm = stored.snapshot?.meta.term ?? 0;
     this.lastSnapshotIndex = stored.snapshot?.meta.index ?? 0;
     const rng = new SeededRng((this.options.seed * 7919 + this.incarnation * 104_729) >>> 0);
-    this.core = new RaftCore(this.options.config, { ...stored, bootstrapConf: this.options.bootstrapConf }, rng);
+    const build = this.options.coreFactory ?? realCore;
+    this.core = build(this.options.config, { ...stored, bootstrapConf: this.options.bootstrapConf }, rng);
     this.term = stored.hardState.term;
     this.soft = { leader: null, role: 'follower' };
     this.host.schedule(this.options.tickMs, { kind: 'tick', node: this.id, incarnation: this.incarnation });
