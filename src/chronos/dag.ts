@@ -71,6 +71,17 @@ interface Vertex {
   readonly incoming: Map<string, EdgeCount>;
 }
 
+/**
+ * The graph rules as validateJob's `checkDependencies` (parents exist, no cycle), so an API
+ * handler validates the body and the graph in one call and stores nothing on refusal.
+ */
+export function dependencyCheckFor(graph: DependencyGraph): (name: string, parents: readonly string[]) => string | null {
+  return (name, parents) => {
+    const check = graph.checkUpsert({ name, parents });
+    return check.ok ? null : check.message;
+  };
+}
+
 /** Chronos' message for an unknown job name (spec §1.3). */
 export function jobNotFoundMessage(name: string): string {
   return `requirement failed: Job '${name}' not found`;

@@ -6,7 +6,8 @@
  * Method: small hand-built graphs, compared through the public queries and snapshots.
  */
 import { describe, expect, it } from 'vitest';
-import { DependencyGraph, jobNotFoundMessage, type DagJob } from '../../../../src/chronos/dag.js';
+import { DependencyGraph, dependencyCheckFor, jobNotFoundMessage, type DagJob } from '../../../../src/chronos/dag.js';
+import { validateJob } from '../../../../src/chronos/model/index.js';
 
 function job(name: string, parents: string[] = [], extra: Partial<DagJob> = {}): DagJob {
   return { name, parents, disabled: false, softError: false, ...extra };
@@ -133,5 +134,17 @@ describe('snapshots', () => {
       ],
     };
     expect(() => DependencyGraph.fromSnapshot(cyclic)).toThrow(/cycle/);
+  });
+});
+
+describe('dependencyCheckFor + validateJob', () => {
+  it('refuses unknown parents and cycles at validation time, and accepts the rest', () => {
+    const graph = graphOf(job('a'), job('b', ['a']));
+    const context = { checkSchedule: () => null, checkDependencies: dependencyCheckFor(graph) };
+    const unknown = validateJob({ name: 'c', parents: ['zzz'] }, 'dependent', context);
+    expect(unknown).toEqual({ ok: false, status: 400, message: "parents: parent job 'zzz' does not exist" });
+    const cycle = validateJob({ name: 'a', parents: ['b'] }, 'dependent', context);
+    expect(cycle).toEqual({ ok: false, status: 400, message: "parents: making 'b' a parent of 'a' would create a cycle: a -> b -> a" });
+    expect(validateJob({ name: 'c', parents: ['b', 'a'] }, 'dependent', context).ok).toBe(true);
   });
 });
