@@ -1,35 +1,58 @@
 /**
  * The benchmark runner: `npm run bench` runs every scenario, `npm run bench -- raft-writes codec`
- * runs the named ones, `--quick` shortens them (smoke check, not for quoting), `--list` lists them.
+ * runs the named ones, `--quick` shortens them (smoke check, not for quoting; writes nothing),
+ * `--list` lists them. One failing scenario is reported and the others still run (exit code 1).
  * Each scenario prints markdown tables on stdout and writes bench/results/<scenario>.json; then
  * bench/results/summary.md is rebuilt from every result file present.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codecScenario } from './codec.js';
 import { floorsScenario } from './floors.js';
 import { raftDriverScenario } from './kairos-driver.js';
 import { raftFailoverScenario } from './raft-failover.js';
 import { raftWritesScenario } from './raft-writes.js';
-import { describeEnvironment, readAllResults, writeResults, writeText, type ResultFile } from './lib/results.js';
+import { describeEnvironment, readAllResults, writeResults, writeText, type ResultFile, type RunEnvironment } from './lib/results.js';
 import type { Scenario } from './lib/scenario.js';
 import { renderTable } from './lib/table.js';
 
-/** In run order: floors first, so Raft scenarios can divide by them. */
-const SCENARIOS: Scenario[] = [floorsScenario, codecScenario, raftWritesScenario, raftFailoverScenario, raftDriverScenario];
+/** A scenario by name, loaded only when it runs: one scenario's import failing (a module being
+ * rewritten, a missing package) must not stop the others. */
+interface ScenarioEntry {
+  name: string;
+  load(): Promise<Scenario>;
+}
+
+const eager = (scenario: Scenario): ScenarioEntry => ({ name: scenario.name, load: () => Promise.resolve(scenario) });
+
+/** In run order: floors first, so Raft scenarios can divide by them. Scenarios owned by other
+ * areas (allocator, Chronos) live in their own files and are loaded lazily. */
+const SCENARIOS: ScenarioEntry[] = [
+  eager(floorsScenario),
+  eager(codecScenario),
+  eager(raftWritesScenario),
+  eager(raftFailoverScenario),
+  eager(raftDriverScenario),
+  { name: 'allocator', load: async () => (await import('./allocator.js')).allocatorScenario },
+  { name: 'chronos-next-fire', load: async () => (await import('./chronos-next-fire.js')).chronosNextFireScenario },
+];
 
 function progress(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-function selectScenarios(names: string[]): Scenario[] {
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function selectScenarios(names: string[]): ScenarioEntry[] {
   if (names.length === 0) return SCENARIOS;
-  const unknown = names.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
+  const unknown = names.filter((name) => !SCENARIOS.some((entry) => entry.name === name));
   if (unknown.length > 0) {
-    throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((scenario) => scenario.name).join(', ')}`);
+    throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((entry) => entry.name).join(', ')}`);
   }
-  return SCENARIOS.filter((scenario) => names.includes(scenario.name));
+  return SCENARIOS.filter((entry) => names.includes(entry.name));
 }
 
 function renderSummary(results: ResultFile[]): string {
@@ -43,46 +66,66 @@ function renderSummary(results: ResultFile[]): string {
   for (const result of results) {
     const env = result.environment;
     lines.push(`## ${result.scenario}: ${result.description}`, '');
-    lines.push(`Measured ${env.startedAt} at commit ${env.gitCommit ?? 'unknown'}, Node ${env.node}, ${env.cpuCount} × ${env.cpuModel}, ${env.memGiB} GiB.`, '');
+    lines.push(
+      `Measured ${env.startedAt} at commit ${env.gitCommit ?? 'unknown'}, Node ${env.node}, ${env.cpuCount} × ${env.cpuModel}, ${env.memGiB} GiB; ` +
+        `1-min load average ${result.loadAverage.start} → ${result.loadAverage.end}.`,
+      '',
+    );
     for (const table of result.tables) lines.push(renderTable(table));
   }
   return lines.join('\n');
 }
 
+async function listScenarios(): Promise<void> {
+  for (const entry of SCENARIOS) {
+    const description = await entry.load().then((scenario) => scenario.description, (error: Error) => `(cannot load: ${error.message})`);
+    process.stdout.write(`${entry.name.padEnd(18)} ${description}\n`);
+  }
+}
+
+/** Runs one scenario in a fresh work dir; returns false if it failed (its work dir is kept). */
+async function runOne(entry: ScenarioEntry, environment: RunEnvironment, earlier: Map<string, Record<string, unknown>>, quick: boolean): Promise<boolean> {
+  const workDir = mkdtempSync(join(tmpdir(), `kairos-bench-${entry.name}-`));
+  progress(`${entry.name}: start (work dir ${workDir})`);
+  let keep = false;
+  const keepWorkDir = (): void => {
+    keep = true;
+  };
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
+  try {
+    const scenario = await entry.load();
+    const report = await scenario.run({ environment, earlier, workDir, keepWorkDir, quick, progress });
+    const loadAverage = { start: round1(loadAtStart), end: round1(loadavg()[0] ?? Number.NaN) };
+    earlier.set(scenario.name, report.figures);
+    for (const table of report.tables) process.stdout.write('\n' + renderTable(table));
+    if (!quick) {
+      const path = writeResults({ scenario: scenario.name, description: scenario.description, environment, loadAverage, ...report });
+      progress(`${scenario.name}: wrote ${path}`);
+    }
+    if (keep) progress(`${entry.name}: logs and data kept in ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+    return true;
+  } catch (error) {
+    progress(`${entry.name}: FAILED: ${(error as Error).stack ?? String(error)}`);
+    progress(`${entry.name}: logs and data kept in ${workDir}`);
+    return false;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list')) {
-    for (const scenario of SCENARIOS) process.stdout.write(`${scenario.name.padEnd(14)} ${scenario.description}\n`);
+    await listScenarios();
     return 0;
   }
   const quick = argv.includes('--quick');
-  const scenarios = selectScenarios(argv.filter((argument) => !argument.startsWith('--')));
+  const entries = selectScenarios(argv.filter((argument) => !argument.startsWith('--')));
   const environment = describeEnvironment();
   const earlier = new Map<string, Record<string, unknown>>();
   let failures = 0;
-  for (const scenario of scenarios) {
-    const workDir = mkdtempSync(join(tmpdir(), `kairos-bench-${scenario.name}-`));
-    progress(`${scenario.name}: start (work dir ${workDir})`);
-    let keep = false;
-    const keepWorkDir = (): void => {
-      keep = true;
-    };
-    try {
-      const report = await scenario.run({ environment, earlier, workDir, keepWorkDir, quick, progress });
-      earlier.set(scenario.name, report.figures);
-      for (const table of report.tables) process.stdout.write('\n' + renderTable(table));
-      if (!quick) {
-        const path = writeResults({ scenario: scenario.name, description: scenario.description, environment, ...report });
-        progress(`${scenario.name}: wrote ${path}`);
-      }
-      if (keep) progress(`${scenario.name}: logs and data kept in ${workDir}`);
-      else rmSync(workDir, { recursive: true, force: true });
-    } catch (error) {
-      failures++;
-      progress(`${scenario.name}: FAILED: ${(error as Error).stack ?? String(error)}`);
-      progress(`${scenario.name}: logs and data kept in ${workDir}`);
-    }
+  for (const entry of entries) {
+    if (!(await runOne(entry, environment, earlier, quick))) failures++;
   }
-  if (!quick) writeText('summary.md', renderSummary(readAllResults(SCENARIOS.map((scenario) => scenario.name))));
+  if (!quick) writeText('summary.md', renderSummary(readAllResults(SCENARIOS.map((entry) => entry.name))));
   return failures === 0 ? 0 : 1;
 }
 

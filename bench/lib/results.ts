@@ -57,6 +57,8 @@ export interface ResultFile {
   scenario: string;
   description: string;
   environment: RunEnvironment;
+  /** 1-minute load average before and after the scenario: the machine is shared, so say how busy. */
+  loadAverage: { start: number; end: number };
   tables: Table[];
   figures: unknown;
 }
