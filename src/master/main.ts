@@ -59,7 +59,8 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
   });
   const context: MasterContext = { node, state, logger, httpAddress: config.http, version: KAIROS_VERSION };
   advertiseWhenLeading(context);
-  const server = await buildMasterServer(context, { https: tls });
+  // Clients of the HTTP API are not required to present certificates; replicas are (Raft TLS).
+  const server = await buildMasterServer(context, { https: tls ? { ...tls, requestClientCert: false } : null });
   const [host, port] = splitAddress(config.http);
   await server.listen({ host, port });
   logger.info({ http: config.http, raft: config.peers[config.id], dataDir: config.dataDir }, 'master replica serving');

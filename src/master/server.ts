@@ -4,13 +4,15 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { KairosError, httpStatusOf } from '../lib/errors.js';
+import { httpsOptionsFor, type TlsConfig } from '../lib/net.js';
 import type { MasterContext } from './api/context.js';
 import { registerHealthRoutes } from './api/health.js';
 import { registerRaftRoutes } from './api/raft.js';
 import { registerRedirectRoutes } from './api/redirect.js';
 
 export interface ServerOptions {
-  https?: { cert: Buffer | string; key: Buffer | string; ca?: Buffer | string; requestCert?: boolean } | null;
+  /** Serve HTTPS with this material (built through the one TLS factory in src/lib/net.ts). */
+  https?: TlsConfig | null;
 }
 
 export async function buildMasterServer(context: MasterContext, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -18,7 +20,9 @@ export async function buildMasterServer(context: MasterContext, options: ServerO
     logger: false,
     bodyLimit: 4 * 1024 * 1024,
     keepAliveTimeout: 60_000,
-    ...(options.https ? { https: options.https } : {}),
+    // Long enough that our own limits (e.g. KV keys ≤ 1 KiB → 413) decide, not the router (414).
+    maxParamLength: 4096,
+    ...(options.https ? { https: httpsOptionsFor(options.https) } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof KairosError) {

@@ -140,7 +140,7 @@ describe('RaftNode', () => {
     const victim = replicas.find((r) => r !== lead)!;
     await waitFor('victim applied', () => (victim.machine.items.length === 100 ? true : undefined));
     await victim.node.stop({ transfer: false });
-    const revived = await startReplica(victim.id, victim.store.reopen(), 40);
+    const revived = await startReplica(victim.id, victim.store.crashed(), 40);
     replicas = replicas.map((r) => (r === victim ? revived : r));
     await waitFor('the revived replica to rebuild its state', () => (revived.machine.items.length === 100 ? true : undefined));
     expect(revived.machine.items).toEqual(lead.machine.items);

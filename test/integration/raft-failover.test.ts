@@ -64,27 +64,24 @@ describe('leader failover', () => {
         }
       }
     };
-    await cluster.waitForLeader();
+    await cluster.waitForAllUp();
     await checkAll();
 
     // Full stop (no graceful path at all) and restart from disk.
     await cluster.stopAll();
     cluster.startAll();
-    await cluster.waitForLeader(20_000);
-    await waitFor('followers to know the leader', async () => {
-      const statuses = await Promise.all(cluster.replicas.map((r) => cluster.status(r)));
-      return statuses.every((s) => s?.leader) ? true : undefined;
-    });
+    await cluster.waitForAllUp();
     await checkAll();
     const sorted = [...failoverMs].sort((a, b) => a - b);
     console.log(`failover ms (kill → next acknowledged write): median ${sorted[Math.floor(sorted.length / 2)]}, all ${sorted.join(' ')}`);
   });
 
   it('hands leadership over on SIGTERM so the next write needs no election timeout', async () => {
+    await cluster.waitForAllUp();
     const leader = await cluster.waitForLeader();
     const before = await cluster.status(leader);
     await cluster.terminate(leader);
-    const next = await cluster.waitForLeader(5_000);
+    const next = await cluster.waitForLeader(10_000);
     expect(next.id).not.toBe(leader.id);
     const status = await cluster.status(next);
     expect(status!.term).toBeGreaterThan(before!.term);

@@ -29,7 +29,9 @@ export function hup(r: RaftState, transfer: boolean): void {
 }
 
 function hasUnappliedConfChange(r: RaftState): boolean {
-  for (let index = r.confAppliedIndex + 1; index <= r.log.committed; index++) {
+  // Entries through `applied` were handed out and their conf changes applied in advance().
+  const from = Math.max(r.confAppliedIndex, r.log.applied) + 1;
+  for (let index = from; index <= r.log.committed; index++) {
     if (r.log.entryAt(index)?.type === EntryType.ConfChange) return true;
   }
   return false;
@@ -111,5 +113,17 @@ export function followerReportUnreachable(r: RaftState, peer: NodeId): void {
   if (r.role !== 'follower' || r.lead !== peer) return;
   r.lead = null;
   r.electionElapsed = 0;
-  r.randomizedElectionTimeout = r.rng.int(1, 3);
+  r.randomizedElectionTimeout = fastCampaignDelayTicks(r, peer);
+}
+
+/**
+ * Every follower of a crashed leader notices at once, so equal short delays would make them all
+ * campaign together and split the vote (then a whole election timeout passes). Stagger them by
+ * rank among the remaining voters — two ticks apart, plus jitter — so one usually asks first and
+ * the others, still leaderless, grant it.
+ */
+function fastCampaignDelayTicks(r: RaftState, lostLeader: NodeId): number {
+  const others = r.conf.voters.filter((id) => id !== lostLeader).sort();
+  const rank = Math.max(0, others.indexOf(r.id));
+  return 1 + 2 * rank + r.rng.int(0, 1);
 }

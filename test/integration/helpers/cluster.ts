@@ -103,6 +103,14 @@ export class TestCluster {
     }, timeoutMs);
   }
 
+  /** Every started replica answers /raft/status and knows a leader. */
+  async waitForAllUp(timeoutMs = 20_000): Promise<void> {
+    await waitFor('every replica up and knowing a leader', async () => {
+      const statuses = await Promise.all(this.replicas.filter((r) => r.process).map((r) => this.status(r)));
+      return statuses.every((s) => s?.leader) ? true : undefined;
+    }, timeoutMs);
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all(this.replicas.map((r) => this.kill(r)));
   }
