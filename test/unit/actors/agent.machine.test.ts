@@ -101,7 +101,7 @@ const historyArbitrary = timedEventsArbitrary(agentEventArbitrary, T0 + 1);
 
 describe('agent machine: properties', () => {
   it('final states absorb every event; keys name one effect each; snapshots survive the codec', () => {
-    fc.assert(fc.property(historyArbitrary, (events) => checkGenericProperties(agentMachine, INPUT, events)), { numRuns: 300 });
+    fc.assert(fc.property(historyArbitrary, (events) => checkGenericProperties(agentMachine, INPUT, events)), { numRuns: 200 });
   });
 
   it('stepping is pure and deterministic', () => {

@@ -79,7 +79,7 @@ const historyArbitrary = timedEventsArbitrary(frameworkEventArbitrary, T0 + 1);
 
 describe('framework machine: properties', () => {
   it('final states absorb every event; keys name one effect each; snapshots survive the codec', () => {
-    fc.assert(fc.property(historyArbitrary, (events) => checkGenericProperties(frameworkMachine, INPUT, events)), { numRuns: 300 });
+    fc.assert(fc.property(historyArbitrary, (events) => checkGenericProperties(frameworkMachine, INPUT, events)), { numRuns: 200 });
   });
 
   it('stepping is pure and deterministic', () => {

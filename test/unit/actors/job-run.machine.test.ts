@@ -137,7 +137,7 @@ const caseArbitrary = fc.tuple(inputArbitrary, timedEventsArbitrary(jobRunEventA
 
 describe('job-run machine: properties', () => {
   it('final states absorb every event; keys name one effect each; snapshots survive the codec', () => {
-    fc.assert(fc.property(caseArbitrary, ([input, events]) => checkGenericProperties(jobRunMachine, input, events)), { numRuns: 300 });
+    fc.assert(fc.property(caseArbitrary, ([input, events]) => checkGenericProperties(jobRunMachine, input, events)), { numRuns: 200 });
   });
 
   it('stepping is pure and deterministic', () => {
@@ -157,7 +157,7 @@ describe('job-run machine: properties', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 

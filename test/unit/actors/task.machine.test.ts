@@ -121,7 +121,7 @@ const historyArbitrary = timedEventsArbitrary(taskEventArbitrary, T0 + 1);
 
 describe('task machine: properties', () => {
   it('final states absorb every event; keys name one effect each; snapshots survive the codec', () => {
-    fc.assert(fc.property(historyArbitrary, (events) => checkGenericProperties(taskMachine, INPUT, events)), { numRuns: 300 });
+    fc.assert(fc.property(historyArbitrary, (events) => checkGenericProperties(taskMachine, INPUT, events)), { numRuns: 200 });
   });
 
   it('stepping is pure and deterministic', () => {
@@ -146,7 +146,7 @@ describe('task machine: properties', () => {
           expect(progressRankOf(entry.result.snapshot.context['lastLocatedState' as never] as TaskStateName)).toBe(rank);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
