@@ -7,6 +7,7 @@
 import { SeededRng } from '../../../src/lib/rng.js';
 import type { NetworkFaults } from './sim-network.js';
 import type { ClientWorkload } from './sim-clients.js';
+import type { ChurnPlan } from './log-churn.js';
 
 export interface NemesisWeights {
   crash: number;
@@ -43,6 +44,8 @@ export interface FaultMix {
   downtimeMaxMs: number;
   clients: number;
   workload: ClientWorkload;
+  /** Background write bursts to every self-believed leader (null: none). */
+  churn: ChurnPlan | null;
   faultPhaseMs: number;
   livenessBudgetMs: number;
 }
@@ -96,6 +99,7 @@ export function drawFaultMix(seed: number): FaultMix {
       attemptTimeoutMs: between(60, 300),
       thinkTimeMaxMs: rng.int(5, 60),
     },
+    churn: pick(0.6) ? { intervalMs: between(5, 60), burst: rng.int(1, 8) } : null,
     faultPhaseMs: rng.int(1000, 3000),
     livenessBudgetMs: 4000,
   };
@@ -113,6 +117,7 @@ export function describeFaultMix(mix: FaultMix): string {
     `election=${mix.electionTicks}t heartbeat=${mix.heartbeatTicks}t, loss=${n.lossRate.toFixed(2)} dup=${n.duplicateRate.toFixed(2)} ` +
     `delay=${n.delayMinMs.toFixed(1)}-${n.delayMaxMs.toFixed(1)}ms, drift=${mix.driftMax.toFixed(2)}, ` +
     `write<=${mix.writeLatencyMaxMs.toFixed(1)}ms, snapshot/${mix.snapshotEveryEntries}, nemesis every ~${mix.nemesisIntervalMs.toFixed(0)}ms [${weights}], ` +
-    `${mix.clients} clients x ${mix.workload.operationsPerClient} ops on ${mix.workload.keys} keys, fault phase ${mix.faultPhaseMs}ms`
+    `${mix.clients} clients x ${mix.workload.operationsPerClient} ops on ${mix.workload.keys} keys, ` +
+    `${mix.churn === null ? 'no churn' : `churn ${mix.churn.burst} per ~${mix.churn.intervalMs.toFixed(0)}ms`}, fault phase ${mix.faultPhaseMs}ms`
   );
 }

@@ -8,6 +8,7 @@
 import { encodeKvCommand } from './kv-state-machine.js';
 import { checkKvLinearizable } from '../../checkers/linearizability.js';
 import { describeFaultMix, drawFaultMix, nominalTickMs, type FaultMix } from './fault-plan.js';
+import { LogChurn } from './log-churn.js';
 import { MembershipAdmin } from './membership-admin.js';
 import { Nemesis } from './nemesis.js';
 import { SimCluster } from './sim-cluster.js';
@@ -26,6 +27,8 @@ export interface SeedStats {
   nemesisActions: number;
   membershipDone: boolean;
   snapshotInstalls: number;
+  /** Register states the linearizability search visited. */
+  linearizabilityStates: number;
 }
 
 export interface SeedResult {
@@ -55,12 +58,15 @@ export function runSeed(seed: number, options: RunSeedOptions = {}): SeedResult 
   const cluster = buildCluster(mix, options);
   let failure: string | null = null;
   let admin: MembershipAdmin | null = null;
+  const search = { linearizabilityStates: 0 };
   const nemesis = new Nemesis(cluster, mix);
   try {
     cluster.start();
     if (options.amnesia === true) for (const node of cluster.nodes.values()) node.disk.amnesia = true;
     cluster.addClients(mix.clients, mix.workload);
     nemesis.start();
+    const churn = mix.churn === null ? null : new LogChurn(cluster, mix.churn);
+    churn?.start();
     if (mix.membershipChanges) {
       const founders = [...cluster.conf.voters];
       admin = new MembershipAdmin(cluster, `n${mix.voters + 1}`, founders[cluster.rng.int(0, founders.length - 1)]!);
@@ -68,8 +74,9 @@ export function runSeed(seed: number, options: RunSeedOptions = {}): SeedResult 
     }
     cluster.runUntil(mix.faultPhaseMs);
     nemesis.stop();
+    churn?.stop();
     admin?.stop();
-    failure = livenessPhase(cluster, mix) ?? finalChecks(cluster);
+    failure = livenessPhase(cluster, mix) ?? finalChecks(cluster, search);
   } catch (error) {
     failure = describeError(error);
   }
@@ -78,7 +85,7 @@ export function runSeed(seed: number, options: RunSeedOptions = {}): SeedResult 
     ok: failure === null,
     failure,
     mix,
-    stats: collectStats(cluster, nemesis, admin),
+    stats: { ...collectStats(cluster, nemesis, admin), ...search },
     trace: cluster.traceText(),
   };
 }
@@ -178,19 +185,22 @@ class LivenessProbe {
 }
 
 /** Durability against the final leader's disk, then linearizability of the client history. */
-function finalChecks(cluster: SimCluster): string | null {
+function finalChecks(cluster: SimCluster, stats: { linearizabilityStates: number }): string | null {
   for (const client of cluster.clients) client.abandon();
   const leader = cluster.leader();
   if (leader !== undefined) cluster.checker.checkDurable(leader.id, leader.disk);
   const result = checkKvLinearizable(cluster.history());
-  if (result.ok) return null;
+  if (result.ok) {
+    stats.linearizabilityStates = result.statesExplored;
+    return null;
+  }
   const lines = result.operations
     .map((op) => `  ${op.client} ${op.kind} ${op.key}=${String(op.value)} [${op.invokedAt}, ${op.completedAt ?? '?'}]`)
     .join('\n');
   return `linearizability: key ${result.key}: ${result.reason}\n${lines}`;
 }
 
-function collectStats(cluster: SimCluster, nemesis: Nemesis, admin: MembershipAdmin | null): SeedStats {
+function collectStats(cluster: SimCluster, nemesis: Nemesis, admin: MembershipAdmin | null): Omit<SeedStats, 'linearizabilityStates'> {
   let appliedIndex = 0;
   let crashes = 0;
   for (const node of cluster.nodes.values()) {
