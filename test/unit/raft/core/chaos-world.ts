@@ -11,30 +11,46 @@ import { Net, dec, enc } from './harness.js';
 export const ids = ['1', '2', '3', '4'];
 const node = fc.constantFrom(...ids);
 
+/** `node: 'leader'` targets the current leader (the highest-term one), else a random node. */
+const target = fc.constantFrom(...ids, 'leader', 'leader', 'leader');
+
 export const action = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('tick' as const), node }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('propose' as const), node }) },
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('deliver' as const) }) },
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('ready' as const), node }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('partition' as const), node: fc.constantFrom(...ids, 'none') }) },
+  { weight: 12, arbitrary: fc.record({ kind: fc.constant('round' as const) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('tickAll' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('tick' as const), node }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('propose' as const), node: target, count: fc.integer({ min: 1, max: 5 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('deliver' as const) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('ready' as const), node }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('partition' as const), node: fc.constantFrom(...ids, 'none', 'none') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), node }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('compact' as const), node }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('transfer' as const), node, to: node }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('read' as const), node }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('unreachable' as const), node, peer: node }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('transfer' as const), node: target, to: node }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('read' as const), node: target }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('unreachable' as const), node, peer: target }) },
   {
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant('conf' as const),
-      node,
-      type: fc.constantFrom<ConfChange['type']>('addVoter', 'addLearner', 'removeNode'),
+      node: target,
+      type: fc.constantFrom<ConfChange['type']>('addVoter', 'addVoter', 'addLearner', 'removeNode'),
       target: node,
     }),
   },
 );
 
+function resolve(net: Net, rng: SeededRng, id: string): NodeId {
+  if (id !== 'leader') return id;
+  let best: NodeId | null = null;
+  for (const candidate of net.leaders()) {
+    if (best === null || net.core(candidate).status().term > net.core(best).status().term) best = candidate;
+  }
+  return best ?? ids[rng.int(0, ids.length - 1)]!;
+}
+
 export class Checker {
   private readonly readFloor = new Map<string, number>();
+  private readonly byIndex = new Map<number, string>();
+  private readonly cursors = new Map<NodeId, { array: number[]; checked: number }>();
   private reads = 0;
 
   constructor(private readonly net: Net) {}
@@ -58,15 +74,23 @@ export class Checker {
       }
       this.net.readStates.set(id, []);
     }
-    const byIndex = new Map<number, string>();
-    for (const id of ids) {
-      const texts = this.net.applied.get(id)!;
-      this.net.appliedIndexes.get(id)!.forEach((index, k) => {
-        const seen = byIndex.get(index);
-        if (seen === undefined) byIndex.set(index, texts[k]!);
-        else expect(texts[k], `nodes applied different entries at ${index}`).toBe(seen);
-      });
+    for (const id of ids) this.checkApplied(id);
+  }
+
+  /** Every entry ever applied anywhere at an index must be the same (state machine safety). */
+  private checkApplied(id: NodeId): void {
+    const texts = this.net.applied.get(id)!;
+    const indexes = this.net.appliedIndexes.get(id)!;
+    // Restarts and snapshot installs replace the arrays: re-check those from the start.
+    const cursor = this.cursors.get(id);
+    let from = cursor !== undefined && cursor.array === indexes ? cursor.checked : 0;
+    for (; from < indexes.length; from++) {
+      const index = indexes[from]!;
+      const seen = this.byIndex.get(index);
+      if (seen === undefined) this.byIndex.set(index, texts[from]!);
+      else expect(texts[from], `nodes applied different entries at ${index}`).toBe(seen);
     }
+    this.cursors.set(id, { array: indexes, checked: indexes.length });
   }
 }
 
@@ -85,11 +109,19 @@ function chaoticDelivery(net: Net, rng: SeededRng): void {
 
 export function run(net: Net, checker: Checker, rng: SeededRng, a: fc.infer<typeof action>, counter: { n: number }): void {
   switch (a.kind) {
+    case 'round':
+      for (const id of ids) net.processReady(id);
+      return chaoticDelivery(net, rng);
+    case 'tickAll':
+      for (const id of ids) net.tick(id);
+      return;
     case 'tick':
       return net.tick(a.node, 2);
-    case 'propose':
-      net.core(a.node).propose(enc(`v${counter.n++}`));
+    case 'propose': {
+      const id = resolve(net, rng, a.node);
+      for (let k = 0; k < a.count; k++) net.core(id).propose(enc(`v${counter.n++}`));
       return;
+    }
     case 'deliver':
       return chaoticDelivery(net, rng);
     case 'ready':
@@ -104,14 +136,14 @@ export function run(net: Net, checker: Checker, rng: SeededRng, a: fc.infer<type
     case 'compact':
       return net.compactNode(a.node);
     case 'transfer':
-      net.core(a.node).transferLeadership(a.to);
+      net.core(resolve(net, rng, a.node)).transferLeadership(a.to);
       return;
     case 'read':
-      return checker.read(a.node);
+      return checker.read(resolve(net, rng, a.node));
     case 'unreachable':
-      return net.core(a.node).reportUnreachable(a.peer);
+      return net.core(a.node).reportUnreachable(resolve(net, rng, a.peer));
     case 'conf':
-      net.core(a.node).proposeConfChange({ type: a.type, nodeId: a.target });
+      net.core(resolve(net, rng, a.node)).proposeConfChange({ type: a.type, nodeId: a.target });
       return;
   }
 }

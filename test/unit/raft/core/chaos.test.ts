@@ -13,7 +13,7 @@ import { fc, test } from '@fast-check/vitest';
 import { action, makeWorld, run, settle } from './chaos-world.js';
 
 describe('chaos', () => {
-  test.prop([fc.nat(), fc.array(action, { minLength: 100, maxLength: 500 })], { numRuns: Number(process.env.CHAOS_RUNS ?? 30) })(
+  test.prop([fc.nat(), fc.array(action, { minLength: 200, maxLength: 800 })], { numRuns: Number(process.env.CHAOS_RUNS ?? 25), endOnFailure: process.env.CHAOS_RUNS !== undefined })(
     'safety under random faults, then liveness once healed',
     (seed, actions) => {
       const { net, checker, rng, counter } = makeWorld(seed);
