@@ -96,7 +96,25 @@ export function handleVoteRequest(r: RaftState, m: Message): void {
     }
     return;
   }
-  r.send({ type: responseType, to: m.from, reject: true }, true);
+  r.send({ type: responseType, to: m.from, reject: true, ...commitHint(r) }, true);
+}
+
+/**
+ * A rejection also tells the candidate our commit index and the term of the entry there. If
+ * the candidate holds that same entry, Log Matching makes its prefix ours, so it is committed
+ * there too. Without this, a leader that removed itself and stepped down right after the change
+ * committed could leave the remaining voter(s) unaware of the commit, still counting on the
+ * departed node's vote, which it refuses because its own log runs longer: no election could
+ * ever succeed.
+ */
+export function commitHint(r: RaftState): { commit: number; logTerm: number } {
+  return { commit: r.log.committed, logTerm: r.log.term(r.log.committed) ?? 0 };
+}
+
+/** Learns a commit index from a vote rejection (see commitHint). Never on a leader. */
+export function learnCommitFromHint(r: RaftState, m: Message): void {
+  if (r.role === 'leader' || !m.reject || m.logTerm === 0 || m.commit <= r.log.committed) return;
+  if (r.log.matchTerm(m.commit, m.logTerm)) r.log.commitTo(m.commit);
 }
 
 export function handleVoteResponse(r: RaftState, m: Message): void {

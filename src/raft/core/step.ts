@@ -2,7 +2,7 @@
  * Entry point for every incoming message: term rules first (Raft §5.1, pre-vote §9.6, leader
  * stickiness §4.2.3), then dispatch by role and message type.
  */
-import { handleVoteRequest, handleVoteResponse, hup } from './election.js';
+import { commitHint, handleVoteRequest, handleVoteResponse, hup, learnCommitFromHint } from './election.js';
 import { handleAppend, handleHeartbeat, handleSnapshot } from './follower.js';
 import { handleAppendResponse, handleHeartbeatResponse } from './leader.js';
 import { isLeaderMessage, isTransferContext, isVoteRequest } from './messages.js';
@@ -21,6 +21,7 @@ export function step(r: RaftState, m: Message): void {
     handleVoteRequest(r, m);
     return;
   }
+  if (m.type === 'voteResp' || m.type === 'preVoteResp') learnCommitFromHint(r, m);
   switch (r.role) {
     case 'leader':
       stepLeader(r, m);
@@ -60,7 +61,7 @@ function answerStaleTerm(r: RaftState, m: Message): void {
   if ((r.config.checkQuorum || r.config.preVote) && (m.type === 'app' || m.type === 'heartbeat')) {
     r.send({ type: 'appResp', to: m.from });
   } else if (m.type === 'preVote') {
-    r.send({ type: 'preVoteResp', to: m.from, reject: true });
+    r.send({ type: 'preVoteResp', to: m.from, reject: true, ...commitHint(r) });
   }
 }
 

@@ -87,6 +87,29 @@ describe('membership', () => {
     expect(net.applied.get('2')).toEqual(['two-node commit']);
   });
 
+  it('a leader that removed itself and stepped down unheard cannot block the remaining voter', () => {
+    const net = new Net(['1', '2']);
+    net.elect('2');
+    net.tickAll(2);
+    net.core('2').proposeConfChange({ type: 'removeNode', nodeId: '2' });
+    net.processReady('2');
+    net.deliverAll();
+    net.processReady('1');
+    net.deliverAll(); // 2 learns that 1 holds the change: it is committed
+    // From now on 1 hears nothing from 2's leadership: not the commit, not the extra entry.
+    net.drop = (m) => m.from === '2';
+    net.propose('2', 'never-replicated');
+    net.processReady('2');
+    expect(net.core('2').status().role).toBe('follower');
+    expect(net.core('1').status().conf.voters).toEqual(['1', '2']);
+    net.heal();
+    // 1 still counts on 2's vote; 2 refuses (its log is longer) but its rejection carries its
+    // commit index, which 1 can adopt since it holds that entry: then 1 is the only voter.
+    for (let k = 0; k < 60 && net.leaders().length === 0; k++) net.tickAll();
+    expect(net.leaders()).toEqual(['1']);
+    expect(net.core('1').status().conf.voters).toEqual(['1']);
+  });
+
   it('a leader that removes itself steps down once the change commits; the rest elect a leader', () => {
     const net = clusterWithLeader();
     net.core('1').proposeConfChange({ type: 'removeNode', nodeId: '1' });
