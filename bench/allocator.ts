@@ -10,15 +10,16 @@
  *      with reservations, half the agents partly used, 10% of frameworks suppressed, five live
  *      refusal filters per framework, rack constraints on 5% of frameworks.
  *   3. Event-loop delay p99 (perf_hooks monitorEventLoopDelay, 1 ms resolution) on this thread
- *      while DRF cycles at 10k × 1k run back to back, pool vs inline, and on an idle loop (the
- *      floor that other processes on the shared machine impose).
+ *      while DRF cycles at 10k × 1k run back to back: pool with a fresh transferred view per cycle,
+ *      pool with one reused SharedArrayBuffer view, inline, and an idle loop (the floor that
+ *      other processes on the shared machine impose).
  * Packing plain objects into the typed-array view is timed separately: the master can keep the
  * arrays up to date incrementally instead of re-packing each cycle.
  */
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { allocate, packClusterView, policyByName, POLICY_NAMES } from '../src/allocator/index.js';
+import { allocate, packClusterView, policyByName, POLICY_NAMES, toSharedView } from '../src/allocator/index.js';
 import { AllocatorPool } from '../src/allocator/pool.js';
 import type { AgentInput, ClusterInput, FrameworkInput } from '../src/allocator/pack.js';
 import type { ClusterView, PolicyName } from '../src/allocator/types.js';
@@ -167,17 +168,20 @@ async function measureCycles(
   return figures;
 }
 
-/** DRF cycles back to back for `durationMs` while the loop-delay histogram records. */
-async function measureEventLoop(pool: AllocatorPool, view: ClusterView, durationMs: number): Promise<LoopFigure> {
+/**
+ * DRF cycles back to back for `durationMs` while the loop-delay histogram records. `nextView`
+ * is what the leader does per cycle: copy a view (to transfer it) or reuse a shared one.
+ */
+async function measureEventLoop(pool: AllocatorPool, nextView: () => ClusterView, durationMs: number): Promise<LoopFigure> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-  await pool.allocate({ policy: 'drf', view: copyView(view), nowMs: NOW_MS }); // warm-up
+  await pool.allocate({ policy: 'drf', view: nextView(), nowMs: NOW_MS }); // warm-up
   const utilizationAtStart = performance.eventLoopUtilization();
   histogram.enable();
   const endMs = performance.now() + durationMs;
   let cycles = 0;
   while (performance.now() < endMs) {
-    await pool.allocate({ policy: 'drf', view: copyView(view), nowMs: NOW_MS, shuffleSeed: cycles });
+    await pool.allocate({ policy: 'drf', view: nextView(), nowMs: NOW_MS, shuffleSeed: cycles });
     cycles++;
     await yieldToLoop();
   }
@@ -241,10 +245,12 @@ export async function run(options: AllocatorBenchOptions = {}): Promise<Record<s
     progress('allocator: event-loop delay, pool then inline');
     const loopView = packClusterView(mesosCluster(10_000, 1000)).view;
     const loopDurationMs = quick ? 1000 : 5000;
+    const sharedView = toSharedView(loopView);
     const eventLoop = {
       idle: await measureIdleLoop(loopDurationMs),
-      pool: await measureEventLoop(pool, loopView, loopDurationMs),
-      inline: await measureEventLoop(inlinePool, loopView, loopDurationMs),
+      pool: await measureEventLoop(pool, () => copyView(loopView), loopDurationMs),
+      poolShared: await measureEventLoop(pool, () => sharedView, loopDurationMs),
+      inline: await measureEventLoop(inlinePool, () => copyView(loopView), loopDurationMs),
     };
     const drf = (agents: number, frameworks: number): CycleFigure | undefined =>
       cycles.find((c) => c.scenario === 'mesos' && c.policy === 'drf' && c.agents === agents && c.frameworks === frameworks);
@@ -266,6 +272,7 @@ export async function run(options: AllocatorBenchOptions = {}): Promise<Record<s
         mesos18At10kx1kMs: 1100,
         mesos18At20kx2kMs: 3800,
         loopDelayP99RatioPoolOverInline: eventLoop.pool.delayMsP99 / eventLoop.inline.delayMsP99,
+        loopDelayP99RatioPoolSharedOverInline: eventLoop.poolShared.delayMsP99 / eventLoop.inline.delayMsP99,
         loopDelayP99GoalMs: 10,
       },
     };
@@ -276,7 +283,7 @@ export async function run(options: AllocatorBenchOptions = {}): Promise<Record<s
 
 function tablesOf(figures: Record<string, unknown>): Table[] {
   const cycles = figures['cycles'] as CycleFigure[];
-  const loop = figures['eventLoop'] as { idle: LoopFigure; pool: LoopFigure; inline: LoopFigure };
+  const loop = figures['eventLoop'] as Record<'idle' | 'pool' | 'poolShared' | 'inline', LoopFigure>;
   return [
     {
       title: 'Allocation cycle (median ms); Mesos 1.8: ≈1,100 ms at 10k × 1k, ≈3,800 ms at 20k × 2k',
@@ -289,11 +296,14 @@ function tablesOf(figures: Record<string, unknown>): Table[] {
     {
       title: 'Event-loop delay while DRF cycles run back to back at 10k × 1k (goal p99 ≤ 10 ms, pool ÷ inline ≤ 0.05)',
       header: ['mode', 'cycles', 'main loop utilization', 'p50 ms', 'p99 ms', 'max ms'],
-      rows: (['idle', 'pool', 'inline'] as const).map((mode) => {
+      rows: (['idle', 'pool', 'poolShared', 'inline'] as const).map((mode) => {
         const figure = loop[mode];
         return [mode, figure.cycles, figure.mainLoopUtilization, figure.delayMsP50, figure.delayMsP99, figure.delayMsMax];
       }),
-      notes: ['idle: no cycles at all — the delay the shared machine imposes by itself, the floor for the pool row'],
+      notes: [
+        'idle: no cycles at all — the delay the shared machine imposes by itself, the floor for the pool rows',
+        'pool: a fresh copy of the view per cycle, transferred; poolShared: one SharedArrayBuffer view reused (toSharedView)',
+      ],
     },
   ];
 }

@@ -11,6 +11,7 @@ export {
   packClusterView,
   packPendingTasks,
   readVector,
+  toSharedView,
   transferListOf,
   type AgentInput,
   type AttributeDictionary,

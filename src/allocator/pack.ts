@@ -306,10 +306,42 @@ export function offersToObjects(batch: OfferBatch): OfferObject[] {
   return out;
 }
 
+type TypedArray = Int32Array | Uint8Array | Float64Array;
+
+function toShared<T extends TypedArray>(array: T): T {
+  // SharedArrayBuffer lengths must suit the element size; an empty table still gets 8 bytes.
+  const buffer = new SharedArrayBuffer(Math.max(8, array.byteLength));
+  const shared = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(buffer).subarray(0, array.length) as T;
+  shared.set(array);
+  return shared;
+}
+
+/**
+ * A copy of `view` whose typed arrays live in SharedArrayBuffers. A worker reads such a view in
+ * place — no copy, no transfer — so the leader can keep one view, update it between cycles, and
+ * pass it every cycle. It must not be changed while a cycle is in flight (the pool's `isBusy`).
+ */
+export function toSharedView(view: ClusterView): ClusterView {
+  const table = view.frameworkConstraints;
+  return {
+    ...view,
+    ...Object.fromEntries(
+      Object.entries(view).map(([key, value]) => [key, ArrayBuffer.isView(value) ? toShared(value as TypedArray) : value]),
+    ),
+    frameworkConstraints: {
+      start: toShared(table.start),
+      slot: toShared(table.slot),
+      op: toShared(table.op),
+      value: toShared(table.value),
+    },
+  } as ClusterView;
+}
+
 /**
  * The distinct ArrayBuffers behind every typed array in `value` (up to two levels of nested
  * objects: a task holding a view holding a constraint table), for a worker's transfer list.
- * Transferring detaches them on the sending side.
+ * Transferring detaches them on the sending side. SharedArrayBuffers are left out: they are
+ * shared, not moved.
  */
 export function transferListOf(value: object): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();

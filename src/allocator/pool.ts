@@ -64,8 +64,9 @@ export class AllocatorPool {
   }
 
   /**
-   * One offer cycle. The view's buffers are detached in pool mode: build a fresh view per cycle.
-   * `timeoutMs` overrides the pool's default for this cycle.
+   * One offer cycle. In pool mode a plain view's buffers are transferred (detached here): build a
+   * fresh one per cycle — or keep one view from `toSharedView`, which the worker reads in place,
+   * and leave it unchanged while `isBusy`. `timeoutMs` overrides the pool's default.
    */
   async allocate(request: AllocateRequest, timeoutMs = this.timeoutMs): Promise<CycleResult<OfferBatch>> {
     const result = await this.run({ kind: 'allocate', ...request }, request.view, timeoutMs);

@@ -5,7 +5,18 @@
  * (including nested constraint tables) exactly once. Method: small hand-written inputs.
  */
 import { describe, expect, it } from 'vitest';
-import { KIND_COUNT, MEM, packClusterView, packPendingTasks, readVector, transferListOf } from '../../../src/allocator/index.js';
+import {
+  allocate,
+  drfPolicy,
+  KIND_COUNT,
+  MEM,
+  offersToObjects,
+  packClusterView,
+  packPendingTasks,
+  readVector,
+  toSharedView,
+  transferListOf,
+} from '../../../src/allocator/index.js';
 import { ValidationError } from '../../../src/lib/errors.js';
 
 describe('packClusterView', () => {
@@ -57,5 +68,21 @@ describe('packClusterView', () => {
     expect(buffers).toContain(view.agentTotal.buffer);
     expect(buffers).toContain(tasks.constraints.slot.buffer);
     expect(buffers).toContain(view.frameworkConstraints.start.buffer);
+  });
+});
+
+describe('toSharedView', () => {
+  it('copies every array into shared memory and allocates the same', () => {
+    const { view } = packClusterView({
+      agents: [{ total: { cpus: 2, mem: 1024 }, attributes: { rack: 'r1' } }],
+      frameworks: [{ role: '*', constraints: [{ attribute: 'rack', operator: 'EQUALS', value: 'r1' }] }],
+      roles: [{ name: '*' }],
+    });
+    const shared = toSharedView(view);
+    expect(shared.agentTotal.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.frameworkConstraints.value.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(shared.agentTotal)).toEqual(Array.from(view.agentTotal));
+    expect(transferListOf(shared)).toEqual([]);
+    expect(offersToObjects(allocate(shared, drfPolicy, 0))).toEqual(offersToObjects(allocate(view, drfPolicy, 0)));
   });
 });

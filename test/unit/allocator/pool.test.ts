@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AllocatorPool } from '../../../src/allocator/pool.js';
-import { offersToObjects, packClusterView, packPendingTasks, type ClusterInput } from '../../../src/allocator/index.js';
+import { offersToObjects, packClusterView, packPendingTasks, toSharedView, type ClusterInput } from '../../../src/allocator/index.js';
 import { ConflictError, TimeoutError } from '../../../src/lib/errors.js';
 import { agents, frameworks } from './fixtures.js';
 import { buildAllocatorWorker } from './worker-build.js';
@@ -51,6 +51,14 @@ describe('AllocatorPool', () => {
     const { view } = packClusterView(input(10, 2));
     await pool.allocate({ policy: 'drf', view, nowMs: NOW });
     expect(view.agentTotal.byteLength).toBe(0); // detached on this side
+  });
+
+  it('reads a shared view in place, cycle after cycle', async () => {
+    const shared = toSharedView(packClusterView(input(50, 3)).view);
+    const first = await pool.allocate({ policy: 'drf', view: shared, nowMs: NOW });
+    const second = await pool.allocate({ policy: 'drf', view: shared, nowMs: NOW });
+    expect(shared.agentTotal.length).toBe(50 * 5);
+    expect(offersToObjects(second.value)).toEqual(offersToObjects(first.value));
   });
 
   it('refuses a second cycle while one is in flight', async () => {
