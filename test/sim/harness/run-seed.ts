@@ -127,10 +127,27 @@ export function livenessPhase(cluster: SimCluster, mix: FaultMix): string | null
   // Removed nodes were stopped by the admin; a spare whose addition is still in flight stays.
   for (const node of cluster.nodes.values()) cluster.restart(node.id);
   const probe = new LivenessProbe(cluster);
-  const deadline = cluster.now + mix.livenessBudgetMs;
+  const budgetMs = mix.livenessBudgetMs + backlogAllowanceMs(cluster);
+  const deadline = cluster.now + budgetMs;
   probe.poll();
   if (cluster.runUntil(deadline, () => probe.done())) return null;
-  return `liveness: ${probe.whyNot()} within ${mix.livenessBudgetMs}ms after healing\n${cluster.describe()}`;
+  return `liveness: ${probe.whyNot()} within ${budgetMs.toFixed(0)}ms after healing\n${cluster.describe()}`;
+}
+
+/**
+ * Catching up a long backlog one small append at a time takes time proportional to it, so the
+ * budget grows by 10 ms per entry between the longest log and the least applied node: a slow
+ * catch-up is not a liveness bug, a stuck one still is.
+ */
+function backlogAllowanceMs(cluster: SimCluster): number {
+  let longest = 0;
+  let leastApplied = Infinity;
+  for (const node of cluster.nodes.values()) {
+    if (node.stopped) continue;
+    longest = Math.max(longest, node.disk.lastIndex());
+    leastApplied = Math.min(leastApplied, node.kv.appliedIndex);
+  }
+  return leastApplied === Infinity ? 0 : 10 * Math.max(0, longest - leastApplied);
 }
 
 /** Proposes a marker write at whoever leads until every member has applied it. */
