@@ -21,6 +21,7 @@ export const masterConfigSchema = z.object({
   snapshotEntries: z.number().int().min(100).default(20_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   logPretty: z.boolean().default(false),
+  join: z.boolean().default(false),
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
   tlsCa: z.string().optional(),
@@ -30,7 +31,7 @@ export type MasterConfig = z.infer<typeof masterConfigSchema>;
 
 /** Setting names as they appear in flags (--data-dir), env (KAIROS_DATA_DIR) and files (dataDir). */
 const numericKeys = new Set(['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries']);
-const booleanKeys = new Set(['logPretty']);
+const booleanKeys = new Set(['logPretty', 'join']);
 
 export function envName(key: string): string {
   return `KAIROS_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

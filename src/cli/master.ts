@@ -22,6 +22,7 @@ export function addMasterCommand(program: Command): void {
     .option('--heartbeat-ticks <n>', `leader heartbeat interval in ticks, default 3 (${envName('heartbeatTicks')})`)
     .option('--snapshot-entries <n>', `snapshot and compact the log every n entries, default 20000 (${envName('snapshotEntries')})`)
     .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent, default info (${envName('logLevel')})`)
+    .option('--join', `start empty and wait to be added by the leader (POST /raft/members) instead of bootstrapping (${envName('join')})`)
     .option('--log-pretty', `human-readable logs instead of JSON lines (${envName('logPretty')})`)
     .option('--tls-cert <file>', `serve HTTPS and Raft TLS with this certificate (${envName('tlsCert')})`)
     .option('--tls-key <file>', `private key for --tls-cert (${envName('tlsKey')})`)

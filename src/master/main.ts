@@ -38,6 +38,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     ...(tls ? { tls } : {}),
   });
   const state = new MasterStateMachine();
+  state.onMembersChanged = () => reconcilePeers(config, state, transport);
   const node = await RaftNode.start({
     config: {
       ...defaultRaftConfig,
@@ -45,7 +46,8 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
       electionTicks: config.electionTicks,
       heartbeatTicks: config.heartbeatTicks,
     },
-    bootstrapConf: { voters: Object.keys(config.peers).sort(), learners: [] },
+    // A joining replica starts with no configuration and waits for the leader to add it.
+    bootstrapConf: { voters: config.join ? [] : Object.keys(config.peers).sort(), learners: [] },
     store,
     transport,
     stateMachine: state,
@@ -57,7 +59,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     requestTimeoutMs: 5_000,
     maxQueuedProposals: 100_000,
   });
-  const context: MasterContext = { node, state, logger, httpAddress: config.http, version: KAIROS_VERSION };
+  const context: MasterContext = { node, state, logger, httpAddress: config.http, raftAddress: config.peers[config.id]!, version: KAIROS_VERSION };
   advertiseWhenLeading(context);
   // Clients of the HTTP API are not required to present certificates; replicas are (Raft TLS).
   const server = await buildMasterServer(context, { https: tls ? { ...tls, requestClientCert: false } : null });
@@ -82,9 +84,19 @@ function advertiseWhenLeading(context: MasterContext): void {
     const known = state.members.get(node.id);
     if (known && known.httpAddress === context.httpAddress) return;
     node
-      .propose(encodeCommand({ t: 'member.advertise', id: node.id, httpAddress: context.httpAddress, term }))
+      .propose(encodeCommand({ t: 'member.advertise', id: node.id, httpAddress: context.httpAddress, raftAddress: context.raftAddress, term }))
       .catch((error: Error) => logger.warn({ err: error }, 'could not advertise this leader\'s HTTP address'));
   });
+}
+
+/**
+ * Points the transport at every replica the replicated members table knows (added through the
+ * membership API) besides the ones given by --peers; forgets removed ones.
+ */
+function reconcilePeers(config: MasterConfig, state: MasterStateMachine, transport: TcpTransport): void {
+  const wanted = new Map(Object.entries(config.peers));
+  for (const member of state.members.all()) if (member.raftAddress) wanted.set(member.id, member.raftAddress);
+  for (const [id, address] of wanted) if (id !== config.id) transport.setPeer(id, address);
 }
 
 function readTls(config: MasterConfig): { cert: Buffer; key: Buffer; ca?: Buffer } | null {

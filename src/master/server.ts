@@ -7,6 +7,7 @@ import { KairosError, httpStatusOf } from '../lib/errors.js';
 import { httpsOptionsFor, type TlsConfig } from '../lib/net.js';
 import type { MasterContext } from './api/context.js';
 import { registerHealthRoutes } from './api/health.js';
+import { registerMembershipRoutes } from './api/members.js';
 import { registerRaftRoutes } from './api/raft.js';
 import { registerRedirectRoutes } from './api/redirect.js';
 
@@ -35,5 +36,6 @@ export async function buildMasterServer(context: MasterContext, options: ServerO
   registerHealthRoutes(app, context);
   registerRedirectRoutes(app, context);
   registerRaftRoutes(app, context);
+  registerMembershipRoutes(app, context);
   return app;
 }

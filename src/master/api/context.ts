@@ -12,6 +12,8 @@ export interface MasterContext {
   logger: Logger;
   /** This replica's own HTTP address (host:port). */
   httpAddress: string;
+  /** This replica's own Raft address (host:port). */
+  raftAddress: string;
   version: string;
 }
 

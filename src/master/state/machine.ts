@@ -20,6 +20,8 @@ interface SnapshotDocument {
 export class MasterStateMachine implements StateMachine<ApplyResult> {
   readonly kv = new KvState();
   readonly members = new MembersState();
+  /** Called after a command changed the members table (the shell re-points its transport). */
+  onMembersChanged: (() => void) | null = null;
 
   apply(command: Uint8Array): ApplyResult {
     let decoded: MasterCommand;
@@ -36,7 +38,15 @@ export class MasterStateMachine implements StateMachine<ApplyResult> {
         this.kv.delete(decoded.key);
         return { ok: true };
       case 'member.advertise':
-        this.members.advertise({ id: decoded.id, httpAddress: decoded.httpAddress, term: decoded.term });
+        this.members.advertise({ id: decoded.id, httpAddress: decoded.httpAddress, raftAddress: decoded.raftAddress, term: decoded.term });
+        return { ok: true };
+      case 'member.add':
+        this.members.add(decoded.id, decoded.raftAddress);
+        this.onMembersChanged?.();
+        return { ok: true };
+      case 'member.forget':
+        this.members.forget(decoded.id);
+        this.onMembersChanged?.();
         return { ok: true };
       default:
         return { ok: false, error: `unknown command type ${JSON.stringify((decoded as { t?: unknown }).t)}` };
@@ -52,6 +62,7 @@ export class MasterStateMachine implements StateMachine<ApplyResult> {
     const document = decode<SnapshotDocument>(data);
     this.kv.restore(document.kv);
     this.members.restore(document.members);
+    this.onMembersChanged?.();
   }
 }
 

@@ -7,7 +7,9 @@ import type { NodeId } from '../../raft/core/types.js';
 
 export interface MemberInfo {
   id: NodeId;
+  /** Empty until the member has led once (only leaders advertise their HTTP address). */
   httpAddress: string;
+  raftAddress: string;
   /** Term in which the member last advertised itself. */
   term: number;
 }
@@ -25,6 +27,15 @@ export class MembersState {
 
   advertise(info: MemberInfo): void {
     this.members.set(info.id, info);
+  }
+
+  add(id: NodeId, raftAddress: string): void {
+    const known = this.members.get(id);
+    this.members.set(id, { id, httpAddress: known?.httpAddress ?? '', raftAddress, term: known?.term ?? 0 });
+  }
+
+  forget(id: NodeId): void {
+    this.members.delete(id);
   }
 
   toSnapshot(): MemberInfo[] {

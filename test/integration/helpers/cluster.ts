@@ -53,10 +53,18 @@ export class TestCluster {
     return this.replicas.map((r) => `${r.id}=${r.raft}`).join(',');
   }
 
-  start(replica: ReplicaSpec): void {
+  start(replica: ReplicaSpec, extraArgs: string[] = []): void {
     replica.process = spawnKairos([
-      'master', '--id', replica.id, '--peers', this.peersFlag, '--http', replica.http, '--data-dir', replica.dataDir, ...this.extraArgs,
+      'master', '--id', replica.id, '--peers', this.peersFlag, '--http', replica.http, '--data-dir', replica.dataDir, ...this.extraArgs, ...extraArgs,
     ]);
+  }
+
+  /** Adds a replica spec (not started) with fresh ports; it appears in --peers of later starts. */
+  async addSpec(id: string): Promise<ReplicaSpec> {
+    const [http, raft] = await freePorts(2);
+    const spec: ReplicaSpec = { id, http: `127.0.0.1:${http}`, raft: `127.0.0.1:${raft}`, dataDir: join(this.root, id), process: null, log: '' };
+    this.replicas.push(spec);
+    return spec;
   }
 
   startAll(): void {

@@ -13,7 +13,9 @@ import { MasterStateMachine, encodeCommand } from '../../../src/master/state/mac
 const command = fc.oneof(
   fc.record({ t: fc.constant('kv.put' as const), key: fc.string({ maxLength: 4 }), value: fc.uint8Array({ maxLength: 8 }) }),
   fc.record({ t: fc.constant('kv.delete' as const), key: fc.string({ maxLength: 4 }) }),
-  fc.record({ t: fc.constant('member.advertise' as const), id: fc.constantFrom('m1', 'm2'), httpAddress: fc.constantFrom('h:1', 'h:2'), term: fc.nat(9) }),
+  fc.record({ t: fc.constant('member.advertise' as const), id: fc.constantFrom('m1', 'm2'), httpAddress: fc.constantFrom('h:1', 'h:2'), raftAddress: fc.constant('h:3'), term: fc.nat(9) }),
+  fc.record({ t: fc.constant('member.add' as const), id: fc.constantFrom('m3', 'm4'), raftAddress: fc.constantFrom('h:5', 'h:6') }),
+  fc.record({ t: fc.constant('member.forget' as const), id: fc.constantFrom('m2', 'm3') }),
 );
 
 describe('master state machine', () => {
@@ -23,8 +25,12 @@ describe('master state machine', () => {
     expect(Buffer.from(machine.kv.get('a')!).toString()).toBe('1');
     machine.apply(encodeCommand({ t: 'kv.delete', key: 'a' }));
     expect(machine.kv.get('a')).toBeUndefined();
-    machine.apply(encodeCommand({ t: 'member.advertise', id: 'm2', httpAddress: '127.0.0.1:5060', term: 3 }));
-    expect(machine.members.get('m2')).toEqual({ id: 'm2', httpAddress: '127.0.0.1:5060', term: 3 });
+    machine.apply(encodeCommand({ t: 'member.advertise', id: 'm2', httpAddress: '127.0.0.1:5060', raftAddress: '127.0.0.1:5160', term: 3 }));
+    expect(machine.members.get('m2')).toEqual({ id: 'm2', httpAddress: '127.0.0.1:5060', raftAddress: '127.0.0.1:5160', term: 3 });
+    machine.apply(encodeCommand({ t: 'member.add', id: 'm4', raftAddress: '127.0.0.1:5180' }));
+    expect(machine.members.get('m4')).toEqual({ id: 'm4', httpAddress: '', raftAddress: '127.0.0.1:5180', term: 0 });
+    machine.apply(encodeCommand({ t: 'member.forget', id: 'm4' }));
+    expect(machine.members.get('m4')).toBeUndefined();
   });
 
   it('returns a rejection, without changing anything, for unknown or undecodable commands', () => {
