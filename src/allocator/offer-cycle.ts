@@ -24,6 +24,9 @@ import { QuotaHeadroom, RESOURCE_EPSILON, ResourceLedger } from './ledger.js';
 import { OfferRecorder } from './offer-recorder.js';
 import { KIND_COUNT, SHARE_KIND_COUNT, type AllocateOptions, type ClusterView, type OfferBatch } from './types.js';
 
+/** `fillCandidate`'s answer when there is nothing worth offering (entries are ≥ -1). */
+const NOT_OFFERABLE = -2;
+
 /** Called after each grant so the policy can update the keys its queue orders by. */
 export type OfferHook = (framework: number, agent: number) => void;
 
@@ -57,7 +60,7 @@ export class OfferCycle {
     this.recorder = new OfferRecorder(view.agentCount, view.agentCount + view.reservationRole.length);
     this.acceptUnreserved = (framework) => this.tryGrant(framework, true);
     this.acceptReserved = (framework) => this.tryGrant(framework, false);
-    this.roleMayTake = (role) => this.fillCandidate(role, true) !== -2;
+    this.roleMayTake = (role) => this.fillCandidate(role, true) !== NOT_OFFERABLE;
   }
 
   /**
@@ -108,18 +111,18 @@ export class OfferCycle {
 
   /**
    * Fills `unreserved`, `reserved` and `candidate` with what `role` may take on the current
-   * agent; returns the reservation entry used (-1 for none), or -2 when the candidate is not
-   * worth offering (no unreserved part though one was asked for, or not allocatable).
+   * agent; returns the reservation entry used (-1 for none), or NOT_OFFERABLE when the candidate
+   * is not worth offering (no unreserved part though one was asked for, or not allocatable).
    */
   private fillCandidate(role: number, withUnreserved: boolean): number {
-    if (withUnreserved && !this.fillUnreserved(role)) return -2;
+    if (withUnreserved && !this.fillUnreserved(role)) return NOT_OFFERABLE;
     if (!withUnreserved) this.unreserved.fill(0);
     const entry = this.ledger.reservationOf(this.agent, role);
     for (let kind = 0; kind < KIND_COUNT; kind++) {
       this.reserved[kind] = entry === -1 ? 0 : this.ledger.reservationFree[entry * KIND_COUNT + kind]!;
       this.candidate[kind] = this.unreserved[kind]! + this.reserved[kind]!;
     }
-    return isAllocatable(this.candidate, this.minimum) ? entry : -2;
+    return isAllocatable(this.candidate, this.minimum) ? entry : NOT_OFFERABLE;
   }
 
   /** Computes the candidate for `framework` on the current agent and grants it if accepted. */
@@ -129,7 +132,7 @@ export class OfferCycle {
     if (!satisfiesConstraints(view, view.frameworkConstraints, framework, agent)) return false;
     const role = view.frameworkRole[framework]!;
     const entry = this.fillCandidate(role, withUnreserved);
-    if (entry === -2) return false;
+    if (entry === NOT_OFFERABLE) return false;
     if (this.filters.isFiltered(framework, agent, this.candidate)) return false;
     this.ledger.charge(agent, framework, entry, this.unreserved, this.reserved);
     this.headroom.consume(role, this.unreserved);
