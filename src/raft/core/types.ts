@@ -84,7 +84,7 @@ export type MessageType =
   | 'heartbeat' // commit = min(leader commit, follower match); context = read-index round
   | 'heartbeatResp' // context echoed
   | 'vote' // index/logTerm = candidate's last entry; context = 'transfer' marker when forced
-  | 'voteResp' // reject
+  | 'voteResp' // reject; a rejection carries commit + logTerm (term at commit) as a commit hint
   | 'preVote' // term = the term the candidate WOULD use; index/logTerm = last entry
   | 'preVoteResp' // term = the term from the request when granted
   | 'snap' // InstallSnapshot: snapshot
