@@ -58,6 +58,7 @@ export function drawFaultMix(seed: number): FaultMix {
   const between = (lo: number, hi: number): number => lo + rng.next() * (hi - lo);
   const delayMax = pick(0.3) ? between(10, 40) : between(2, 10);
   const weight = (p: number, max: number): number => (pick(p) ? between(0, max) : 0);
+  const oneEntryPerAppend = pick(0.3);
   return {
     seed,
     voters: pick(0.3) ? 5 : 3,
@@ -68,8 +69,8 @@ export function drawFaultMix(seed: number): FaultMix {
     heartbeatTicks: rng.int(1, 3),
     // One entry per append (1 byte) spreads replication over many round trips, which is what
     // exposes commit-rule bugs (Figure 8); the mutation test showed random faults alone rarely do.
-    maxSizePerMsg: pick(0.3) ? 1 : pick(0.3) ? rng.int(2, 200) : 1 << 20,
-    maxInflightMsgs: pick(0.4) ? rng.int(1, 3) : 256,
+    maxSizePerMsg: oneEntryPerAppend ? 1 : pick(0.3) ? rng.int(2, 200) : 1 << 20,
+    maxInflightMsgs: pick(oneEntryPerAppend ? 0.7 : 0.3) ? rng.int(1, 3) : 256,
     network: {
       lossRate: pick(0.6) ? between(0, 0.2) : 0,
       duplicateRate: pick(0.4) ? between(0, 0.1) : 0,
