@@ -175,7 +175,9 @@ export type Action = fc.infer<typeof action>;
 
 /** Builds the four-node world (three founders, one empty joiner) for a seed. */
 export function makeWorld(seed: number): { net: Net; checker: Checker; rng: SeededRng; counter: { n: number } } {
-  const options = { electionTicks: 5, heartbeatTicks: 1, snapshotTrailingEntries: 2 };
+  // CHAOS_PLAIN=1 soaks without pre-vote and check-quorum.
+  const plain = process.env.CHAOS_PLAIN === '1';
+  const options = { electionTicks: 5, heartbeatTicks: 1, snapshotTrailingEntries: 2, preVote: !plain, checkQuorum: !plain };
   const net = new Net(['1', '2', '3'], { ...options, seed: seed % 997 });
   net.addNode('4', { voters: [], learners: [] }, { ...options, seed: 4000 + (seed % 997) });
   return { net, checker: new Checker(net), rng: new SeededRng(seed), counter: { n: 0 } };
