@@ -67,7 +67,7 @@ function renderSummary(results: ResultFile[]): string {
     const env = result.environment;
     lines.push(`## ${result.scenario}: ${result.description}`, '');
     lines.push(
-      `Measured ${env.startedAt} at commit ${env.gitCommit ?? 'unknown'}, Node ${env.node}, ${env.cpuCount} × ${env.cpuModel}, ${env.memGiB} GiB; ` +
+      `Run started ${env.startedAt} at commit ${env.gitCommit ?? 'unknown'}, Node ${env.node}, ${env.cpuCount} × ${env.cpuModel}, ${env.memGiB} GiB; ` +
         `1-min load average ${result.loadAverage.start} → ${result.loadAverage.end}.`,
       '',
     );
