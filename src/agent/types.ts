@@ -84,7 +84,6 @@ export interface TaskRecord {
   spec: TaskSpec;
   phase: TaskPhase;
   lastState: TaskStateName;
-  sandboxDir: string;
   process?: ProcessIdentity;
   /** Opaque container id (the cgroup name for command tasks). */
   containerId?: string;
