@@ -1,0 +1,154 @@
+/**
+ * The Agent shell end to end with real processes and a real LevelDB checkpoint, no master.
+ * Goal: the status sequence reaches the sink; a kill escalates to SIGKILL after the grace
+ * period for a task that ignores SIGTERM; and after an in-process "crash" (the agent is closed
+ * without touching its tasks, then a new Agent opens the same work dir) running tasks are
+ * reattached and report their real end, tasks that ended meanwhile are reported as they ended,
+ * a vanished process is TASK_FAILED, and unacknowledged updates are re-sent.
+ * Method: a recording sink; conditions polled with deadlines; tasks are gated on files the
+ * test creates, so nothing depends on timing.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../../src/agent/agent.js';
+import { CheckpointStore } from '../../../src/agent/checkpoint/store.js';
+import type { StatusUpdate, TaskSpec } from '../../../src/agent/types.js';
+import { waitFor } from '../helpers/process.js';
+
+const root = mkdtempSync(join(tmpdir(), 'kairos-agent-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+class RecordingSink {
+  readonly sent: StatusUpdate[] = [];
+  send(update: StatusUpdate): void {
+    this.sent.push(update);
+  }
+  statesOf(taskId: string): string[] {
+    return [...new Set(this.sent.filter((u) => u.taskId === taskId).map((u) => `${u.uuid}|${u.state}`))].map((k) => k.split('|')[1] ?? '');
+  }
+  last(taskId: string): StatusUpdate | undefined {
+    return this.sent.filter((u) => u.taskId === taskId).at(-1);
+  }
+}
+
+const fastRetry = { minMs: 50, maxMs: 200 };
+function start(workDir: string, sink: RecordingSink): Promise<Agent> {
+  return Agent.start({ workDir, sink, retry: fastRetry, cgroups: null, pollIntervalMs: 20 });
+}
+function spec(taskId: string, value: string, extra: Partial<TaskSpec> = {}): TaskSpec {
+  return { taskId, frameworkId: 'fw', command: { shell: true, value }, ...extra };
+}
+/** Acknowledges every update as the master would, so each stream moves on. */
+async function ackAll(agent: Agent, sink: RecordingSink): Promise<void> {
+  for (const u of [...sink.sent]) await agent.acknowledge(u.taskId, u.uuid);
+}
+const waitState = (agent: Agent, sink: RecordingSink, taskId: string, state: string) =>
+  waitFor(`${taskId} ${state}`, async () => {
+    await ackAll(agent, sink);
+    return sink.statesOf(taskId).includes(state) ? true : undefined;
+  });
+
+describe('Agent', () => {
+  it('RUNNING then FINISHED, with MESOS_SANDBOX set and output in the sandbox', async () => {
+    const workDir = join(root, 'a1');
+    const sink = new RecordingSink();
+    const agent = await start(workDir, sink);
+    await agent.launch(spec('ok', 'echo "$MESOS_TASK_ID in $MESOS_SANDBOX"'));
+    await waitState(agent, sink, 'ok', 'TASK_FINISHED');
+    expect(sink.statesOf('ok')).toEqual(['TASK_RUNNING', 'TASK_FINISHED']);
+    expect(agent.updates.pending()).toEqual([]);
+    await agent.close();
+  });
+
+  it('kill escalates to SIGKILL after the grace period for a task that ignores SIGTERM', async () => {
+    const workDir = join(root, 'a2');
+    const sink = new RecordingSink();
+    const agent = await start(workDir, sink);
+    await agent.launch(spec('stubborn', "trap '' TERM; sleep 300 & sleep 300", { killGracePeriodMs: 200 }));
+    await waitState(agent, sink, 'stubborn', 'TASK_RUNNING');
+    const began = Date.now();
+    await agent.kill('stubborn');
+    await waitState(agent, sink, 'stubborn', 'TASK_KILLED');
+    expect(Date.now() - began).toBeGreaterThanOrEqual(180);
+    expect(sink.last('stubborn')?.message).toMatch(/killed/);
+    await agent.close();
+  });
+
+  it('the status stream is ordered: FINISHED is sent only after RUNNING is acknowledged', async () => {
+    const workDir = join(root, 'a3');
+    const sink = new RecordingSink();
+    const agent = await start(workDir, sink);
+    await agent.launch(spec('quick', 'exit 0'));
+    await waitFor('both updates queued', () => (agent.updates.pending().length === 2 ? true : undefined));
+    await waitFor('RUNNING retried', () => (sink.sent.length >= 3 ? true : undefined));
+    expect(new Set(sink.sent.map((u) => u.state))).toEqual(new Set(['TASK_RUNNING']));
+    await ackAll(agent, sink);
+    await waitState(agent, sink, 'quick', 'TASK_FINISHED');
+    await agent.close();
+  });
+
+  it('after a crash, tasks are reattached or reported as they ended, and pending updates are re-sent', async () => {
+    const workDir = join(root, 'a4');
+    const sink = new RecordingSink();
+    const first = await start(workDir, sink);
+    const gate = join(root, 'a4-gate');
+    await first.launch(spec('survivor', `while [ ! -f ${gate} ]; do sleep 0.02; done; exit 0`));
+    const dieGate = join(root, 'a4-gate-dies');
+    await first.launch(spec('dies-meanwhile', `while [ ! -f ${dieGate} ]; do sleep 0.02; done; exit 9`));
+    await first.launch(spec('vanishes', 'sleep 300'));
+    await first.launch(spec('unacked', 'exit 0'));
+    for (const id of ['survivor', 'dies-meanwhile', 'vanishes']) await waitFor(`${id} running`, () => (sink.statesOf(id).includes('TASK_RUNNING') ? true : undefined));
+    await waitFor('unacked finished', () => (first.task('unacked')?.phase === 'terminal' ? true : undefined));
+    await first.close(); // nothing acknowledged; tasks untouched
+
+    // While the agent is down: one task ends on its own; another is killed and its exit record lost.
+    const vanishing = (await readRecord(workDir, 'vanishes')).process;
+    if (!vanishing) throw new Error('no pid checkpointed');
+    process.kill(-vanishing.pid, 'SIGKILL');
+    await waitFor('vanished', () => (safeKill0(vanishing.pid) ? undefined : true));
+    rmSync(join(workDir, 'run', 'vanishes'), { recursive: true, force: true });
+    writeFileSync(dieGate, '');
+    await waitFor('dies-meanwhile exited', () => (existsSync(join(workDir, 'run', 'dies-meanwhile', 'exit_status')) ? true : undefined));
+    expect(sink.statesOf('dies-meanwhile')).toEqual(['TASK_RUNNING']);
+
+    const sink2 = new RecordingSink();
+    const second = await start(workDir, sink2);
+    expect(second.task('survivor')?.phase).toBe('running');
+    // Pending RUNNING updates from before the crash are re-sent first, per task in order.
+    expect(sink2.sent.filter((u) => u.taskId === 'unacked').map((u) => u.state)).toEqual(['TASK_RUNNING']);
+    await waitState(second, sink2, 'vanishes', 'TASK_FAILED');
+    expect(sink2.last('vanishes')?.reason).toBe('REASON_EXECUTOR_TERMINATED');
+    await waitState(second, sink2, 'unacked', 'TASK_FINISHED');
+    writeFileSync(gate, '');
+    await waitState(second, sink2, 'survivor', 'TASK_FINISHED');
+    await waitState(second, sink2, 'dies-meanwhile', 'TASK_FAILED');
+    expect(sink2.last('dies-meanwhile')).toMatchObject({ exitStatus: 9, message: 'Command exited with status 9' });
+    await waitFor('all acknowledged', async () => {
+      await ackAll(second, sink2);
+      return second.updates.pending().length === 0 ? true : undefined;
+    });
+    await second.close();
+  });
+});
+
+async function readRecord(workDir: string, taskId: string) {
+  const store = await CheckpointStore.open(join(workDir, 'checkpoint'));
+  try {
+    const record = (await store.loadTasks()).find((r) => r.spec.taskId === taskId);
+    if (!record) throw new Error(`no checkpoint for ${taskId}`);
+    return record;
+  } finally {
+    await store.close();
+  }
+}
+
+function safeKill0(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
