@@ -27,22 +27,31 @@ export function runDirOf(workDir: string, taskId: string): string {
   return join(workDir, 'run', safeSegment(taskId));
 }
 
+/** Where a requested path leads: a real path inside the root, outside it, or nowhere. */
+export type Confined = { kind: 'inside'; path: string } | { kind: 'outside' } | { kind: 'missing' };
+
 /**
- * Resolves `requested` (absolute, or relative to `root`) to a real path inside `root`, or
- * returns null when it points outside — including via `..` or a symlink — or does not exist.
+ * Resolves `requested` (absolute, or relative to `root`) against the sandbox root. The lexical
+ * check rejects `..` and foreign absolute paths before touching the disk; realpath then follows
+ * every symlink, so a link pointing out of the root is caught as well.
  */
-export async function confine(root: string, requested: string): Promise<string | null> {
-  let realRoot: string;
+export async function confine(root: string, requested: string): Promise<Confined> {
+  if (requested.includes('\0')) return { kind: 'outside' };
+  const realRoot = await realpath(root);
+  const lexical = isAbsolute(requested) ? resolve(requested) : resolve(realRoot, requested);
+  if (!within(resolve(root), lexical) && !within(realRoot, lexical)) return { kind: 'outside' };
   let target: string;
   try {
-    realRoot = await realpath(root);
-    target = await realpath(isAbsolute(requested) ? requested : resolve(realRoot, requested));
+    target = await realpath(lexical);
   } catch {
-    return null;
+    return { kind: 'missing' };
   }
-  const rel = relative(realRoot, target);
-  if (rel === '') return target;
-  return rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel) ? null : target;
+  return within(realRoot, target) ? { kind: 'inside', path: target } : { kind: 'outside' };
+}
+
+function within(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
 /** Total bytes of regular files under `dir` (symlinks are not followed). */
