@@ -24,12 +24,27 @@ export interface TaskLimits {
   memMb?: number;
 }
 
+/** A Docker container for the task (Mesos ContainerInfo.docker, reduced). */
+export interface DockerSpec {
+  image: string;
+  /** ifMissing (default): pull only when absent; always: pull every launch; never: local only. */
+  pullPolicy?: 'ifMissing' | 'always' | 'never';
+  networkMode?: 'bridge' | 'host' | 'none';
+  /** Host ports come from the task's offer. */
+  portMappings?: Array<{ hostPort: number; containerPort: number; protocol?: 'tcp' | 'udp' }>;
+  volumes?: Array<{ hostPath: string; containerPath: string; readOnly?: boolean }>;
+  privileged?: boolean;
+  labels?: Record<string, string>;
+}
+
 /** A task handed to the agent by the master. */
 export interface TaskSpec {
   taskId: string;
   frameworkId: string;
   command: CommandSpec;
   limits?: TaskLimits;
+  /** Run in a Docker container instead of as a plain process. */
+  container?: DockerSpec;
   /** SIGTERM → SIGKILL delay; Mesos kill policy default is 3 s. */
   killGracePeriodMs?: number;
   /** Send TASK_STARTING before TASK_RUNNING (some framework clients break on it, so opt-in). */
