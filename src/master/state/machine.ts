@@ -3,7 +3,7 @@
  * of the state that owns it. Deterministic: same log, same state, on every replica.
  * Snapshots are one msgpackr document holding every part.
  */
-import { decode, encode } from '../../lib/codec.js';
+import { decode, encode, encodeDocument } from '../../lib/codec.js';
 import type { StateMachine } from '../../raft/state-machine.js';
 import type { MasterCommand } from './commands.js';
 import { KvState } from './kv.js';
@@ -55,7 +55,7 @@ export class MasterStateMachine implements StateMachine<ApplyResult> {
 
   snapshot(): Uint8Array {
     const document: SnapshotDocument = { version: 1, kv: this.kv.toSnapshot(), members: this.members.toSnapshot() };
-    return encode(document);
+    return encodeDocument(document);
   }
 
   restore(data: Uint8Array): void {

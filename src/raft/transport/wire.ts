@@ -6,8 +6,9 @@
  */
 import { decode, encode } from '../../lib/codec.js';
 import { ProtocolError } from '../../lib/errors.js';
-import type { Message, MessageType, NodeId } from '../core/types.js';
+import type { Message, NodeId } from '../core/types.js';
 import { chunkFrameParts } from './chunking.js';
+import { decodeMessage as decodeMessageTuple, encodeMessage } from './message-codec.js';
 import { frameParts, payloadBytesFor } from './framing.js';
 
 export const FrameKind = { Hello: 1, Welcome: 2, Reject: 3, Message: 4, Chunk: 5 } as const;
@@ -20,8 +21,6 @@ export interface Hello {
   from: NodeId;
   to: NodeId;
 }
-
-const messageTypes = new Set<MessageType>(['app', 'appResp', 'heartbeat', 'heartbeatResp', 'vote', 'voteResp', 'preVote', 'preVoteResp', 'snap', 'timeoutNow']);
 
 export function helloFrame(hello: Hello): Buffer[] {
   return frameParts(FrameKind.Hello, encode(hello));
@@ -40,7 +39,7 @@ export function rejectFrame(reason: string): Buffer[] {
  * does not fit in `maxFrameBytes`.
  */
 export function messageFrameParts(message: Message, messageId: number, maxFrameBytes: number): Buffer[] {
-  const body = encode(message);
+  const body = encodeMessage(message);
   if (payloadBytesFor(body.length) <= maxFrameBytes) return frameParts(FrameKind.Message, body);
   return chunkFrameParts(FrameKind.Chunk, messageId, body, maxFrameBytes);
 }
@@ -59,19 +58,9 @@ export function decodeReason(body: Buffer): string {
   return typeof reason === 'string' ? reason : 'no reason given';
 }
 
-/** Decodes and shape-checks a Raft message. */
+/** Decodes and shape-checks a Raft message (compact tuple form, see message-codec.ts). */
 export function decodeMessage(body: Uint8Array): Message {
-  const value = decodeBody(body, 'message');
-  const ok =
-    typeof value.type === 'string' && messageTypes.has(value.type as MessageType) &&
-    typeof value.from === 'string' && typeof value.to === 'string' &&
-    isCount(value.term) && isCount(value.logTerm) && isCount(value.index) && isCount(value.commit) && isCount(value.rejectHint) &&
-    typeof value.reject === 'boolean' &&
-    Array.isArray(value.entries) && value.entries.every(isEntryShape) &&
-    (value.snapshot === null || isSnapshotShape(value.snapshot)) &&
-    (value.context === null || value.context instanceof Uint8Array);
-  if (!ok) throw new ProtocolError(`malformed Raft message (type ${String(value.type)})`);
-  return value as unknown as Message;
+  return decodeMessageTuple(body);
 }
 
 function decodeBody(body: Uint8Array, what: string): Record<string, unknown> {
@@ -83,24 +72,4 @@ function decodeBody(body: Uint8Array, what: string): Record<string, unknown> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError(`${what} frame is not a record`);
   return value as Record<string, unknown>;
-}
-
-function isCount(value: unknown): boolean {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isEntryShape(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const entry = value as Record<string, unknown>;
-  return isCount(entry['term']) && isCount(entry['index']) && (entry['type'] === 0 || entry['type'] === 1) && entry['data'] instanceof Uint8Array;
-}
-
-function isSnapshotShape(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const snapshot = value as { meta?: Record<string, unknown>; data?: unknown };
-  const conf = snapshot.meta?.['conf'] as Record<string, unknown> | undefined;
-  return (
-    snapshot.data instanceof Uint8Array && isCount(snapshot.meta?.['index']) && isCount(snapshot.meta?.['term']) &&
-    Array.isArray(conf?.['voters']) && Array.isArray(conf?.['learners'])
-  );
 }

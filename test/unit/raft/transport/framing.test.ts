@@ -94,7 +94,8 @@ describe('messages on the wire', () => {
 
   it('rejects malformed messages', () => {
     expect(() => decodeMessage(Buffer.from([0xc1]))).toThrow(ProtocolError);
-    expect(() => decodeMessage(Buffer.from([0x93, 1, 2, 3]))).toThrow(/not a record/);
+    expect(() => decodeMessage(Buffer.from([0x93, 1, 2, 3]))).toThrow(/not a 12-field tuple/);
+    expect(() => decodeMessage(Buffer.from([0x81, 0xa1, 0x61, 1]))).toThrow(/not a 12-field tuple/);
   });
 });
 
