@@ -17,6 +17,7 @@ import { CheckpointStore } from './checkpoint/store.js';
 import { EMPTY_AGENT_STATE, step, type AgentCoreState, type AgentEffect, type AgentEvent, type RecoveryObservation } from './core.js';
 import { detectCgroups, type CgroupController } from './executors/cgroups.js';
 import { CommandExecutor, LaunchError } from './executors/command.js';
+import type { DockerExecutor } from './executors/docker.js';
 import { isRunning } from './executors/proc.js';
 import { runDirOf, sandboxDirOf } from './sandbox.js';
 import { StatusUpdateManager, type StatusUpdateSink } from './status-updates.js';
@@ -33,6 +34,8 @@ export interface AgentOptions {
   cgroups?: 'detect' | CgroupController | null;
   /** /proc poll interval for tasks reattached after a restart. */
   pollIntervalMs?: number;
+  /** Runs tasks that carry a container spec; without one they fail to launch, saying why. */
+  docker?: DockerExecutor | null;
   /** Extra environment for every task (PATH and the like); MESOS_* are added per task. */
   taskEnv?: Record<string, string>;
   log?: Logger;
@@ -106,6 +109,7 @@ export class Agent {
   /** Stops timers and closes the checkpoint; running tasks are left alone (as in a crash). */
   async close(): Promise<void> {
     this.closed = true;
+    this.options.docker?.abandon();
     await this.queue;
     this.updates.stop();
     for (const timer of this.killTimers.values()) timer.cancel();
@@ -117,17 +121,28 @@ export class Agent {
     const resent = await this.updates.recover();
     const records = await this.store.loadTasks();
     for (const record of records) {
-      await this.dispatch({ type: 'recovered', record, observation: this.observe(record) });
+      await this.dispatch({ type: 'recovered', record, observation: await this.observe(record) });
     }
     this.log.info({ tasks: records.length, resentUpdates: resent }, 'agent recovered');
   }
 
-  private observe(record: TaskRecord): RecoveryObservation {
+  private async observe(record: TaskRecord): Promise<RecoveryObservation> {
+    if (record.spec.container) return this.observeContainer(record);
     const runDir = runDirOf(this.options.workDir, record.spec.taskId);
     if (record.process && isRunning(record.process)) return { kind: 'running' };
     const exit = this.executor.recordedExit(runDir, record.containerId);
     if (exit) return { kind: 'exited', exit };
     return record.process ? { kind: 'gone' } : { kind: 'neverStarted' };
+  }
+
+  /** A container that exited while the agent was down still exists (nobody removed it). */
+  private async observeContainer(record: TaskRecord): Promise<RecoveryObservation> {
+    if (!record.containerId) return { kind: 'neverStarted' };
+    const state = await this.options.docker?.inspectState(record.containerId);
+    if (!state) return { kind: 'gone' };
+    if (state.running) return { kind: 'running' };
+    await this.options.docker?.reap(record.containerId);
+    return { kind: 'exited', exit: state.exit };
   }
 
   private dispatch(event: AgentEvent): Promise<void> {
@@ -157,6 +172,10 @@ export class Agent {
       case 'signal':
         this.executor.signal(effect.process, effect.signal);
         return;
+      case 'stopContainer':
+        // Not awaited: docker stop blocks for the grace period; the exit arrives as an event.
+        void this.options.docker?.stop(effect.containerId, effect.gracePeriodMs);
+        return;
       case 'armKillTimer':
         this.killTimers.get(effect.taskId)?.cancel();
         this.killTimers.set(effect.taskId, this.clock.setTimer(effect.delayMs, () => void this.dispatch({ type: 'killGraceExpired', taskId: effect.taskId })));
@@ -175,6 +194,7 @@ export class Agent {
 
   private async startProcess(spec: TaskSpec): Promise<void> {
     const sandboxDir = this.sandboxDirOf(spec);
+    if (spec.container) return this.startContainer(spec, sandboxDir);
     try {
       const watched = await this.executor.launch({ spec, sandboxDir, runDir: runDirOf(this.options.workDir, spec.taskId), baseEnv: this.taskEnv(spec, sandboxDir) });
       await this.apply({ type: 'processStarted', taskId: spec.taskId, process: watched.identity, ...(watched.containerId ? { containerId: watched.containerId } : {}) });
@@ -185,7 +205,20 @@ export class Agent {
     }
   }
 
+  private async startContainer(spec: TaskSpec, sandboxDir: string): Promise<void> {
+    try {
+      if (!this.options.docker) throw new LaunchError('this agent has no Docker executor (no reachable Docker daemon at start)');
+      const watched = await this.options.docker.launch({ spec, sandboxDir, ...(this.options.taskEnv ? { baseEnv: this.options.taskEnv } : {}) });
+      await this.apply({ type: 'processStarted', taskId: spec.taskId, containerId: watched.containerId });
+      void watched.exit.then((exit) => this.dispatch({ type: 'processExited', taskId: spec.taskId, exit }));
+    } catch (error) {
+      if (!(error instanceof LaunchError)) throw error;
+      await this.apply({ type: 'launchFailed', taskId: spec.taskId, message: error.message });
+    }
+  }
+
   private async watchProcess(record: TaskRecord): Promise<void> {
+    if (record.spec.container) return this.watchContainer(record);
     const runDir = runDirOf(this.options.workDir, record.spec.taskId);
     const watched = record.process ? this.executor.reattach(record.process, runDir, record.containerId) : null;
     if (watched) {
@@ -195,6 +228,18 @@ export class Agent {
     // It ended between the recovery check and now.
     const exit = this.executor.recordedExit(runDir, record.containerId) ?? { status: null };
     await this.apply({ type: 'processExited', taskId: record.spec.taskId, exit });
+  }
+
+  private async watchContainer(record: TaskRecord): Promise<void> {
+    const docker = this.options.docker;
+    const watched = docker && record.containerId ? await docker.reattach(record.containerId, this.sandboxDirOf(record.spec)) : null;
+    if (watched) {
+      void watched.exit.then((exit) => this.dispatch({ type: 'processExited', taskId: record.spec.taskId, exit }));
+      return;
+    }
+    const state = docker && record.containerId ? await docker.inspectState(record.containerId) : null;
+    if (docker && record.containerId) await docker.reap(record.containerId);
+    await this.apply({ type: 'processExited', taskId: record.spec.taskId, exit: state && !state.running ? state.exit : { status: null } });
   }
 
   private taskEnv(spec: TaskSpec, sandboxDir: string): Record<string, string> {

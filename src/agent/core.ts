@@ -25,7 +25,7 @@ export type RecoveryObservation =
 
 export type AgentEvent =
   | { type: 'launchRequested'; spec: TaskSpec }
-  | { type: 'processStarted'; taskId: string; process: ProcessIdentity; containerId?: string }
+  | { type: 'processStarted'; taskId: string; process?: ProcessIdentity; containerId?: string }
   | { type: 'launchFailed'; taskId: string; message: string }
   | { type: 'killRequested'; taskId: string }
   | { type: 'killGraceExpired'; taskId: string }
@@ -49,6 +49,8 @@ export type AgentEffect =
   | { type: 'startProcess'; spec: TaskSpec }
   | { type: 'watchProcess'; record: TaskRecord }
   | { type: 'signal'; taskId: string; process: ProcessIdentity; signal: 'SIGTERM' | 'SIGKILL' }
+  /** Docker tasks: `docker stop` does SIGTERM, then SIGKILL after the grace period. */
+  | { type: 'stopContainer'; taskId: string; containerId: string; gracePeriodMs: number }
   | { type: 'armKillTimer'; taskId: string; delayMs: number }
   | { type: 'cancelKillTimer'; taskId: string }
   | StatusUpdateEffect;
@@ -99,10 +101,10 @@ function onLaunch(state: AgentCoreState, spec: TaskSpec): Transition {
   return { state: put(state, record), effects: [{ type: 'checkpointTask', record }, { type: 'startProcess', spec }] };
 }
 
-function onStarted(state: AgentCoreState, taskId: string, process: ProcessIdentity, containerId?: string): Transition {
+function onStarted(state: AgentCoreState, taskId: string, process?: ProcessIdentity, containerId?: string): Transition {
   const task = state.tasks[taskId];
   if (!task || task.phase !== 'launching') return { state, effects: [] };
-  const record: TaskRecord = { ...task, phase: 'running', lastState: 'TASK_RUNNING', process, ...(containerId ? { containerId } : {}) };
+  const record: TaskRecord = { ...task, phase: 'running', lastState: 'TASK_RUNNING', ...(process ? { process } : {}), ...(containerId ? { containerId } : {}) };
   const effects: AgentEffect[] = [{ type: 'checkpointTask', record }];
   if (task.spec.sendStarting) effects.push(update(task, 'TASK_STARTING'));
   effects.push(update(task, 'TASK_RUNNING'));
@@ -114,12 +116,16 @@ function onStarted(state: AgentCoreState, taskId: string, process: ProcessIdenti
 
 function onKill(state: AgentCoreState, task: TaskRecord): Transition {
   if (task.phase === 'terminal' || task.phase === 'killing') return { state, effects: [] };
-  if (task.phase === 'launching' || !task.process) {
-    const record: TaskRecord = { ...task, killRequested: true };
-    return { state: put(state, record), effects: [{ type: 'checkpointTask', record }] };
-  }
-  const record: TaskRecord = { ...task, phase: 'killing', killRequested: true };
   const graceMs = task.spec.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS;
+  const record: TaskRecord = { ...task, phase: 'killing', killRequested: true };
+  if (task.phase !== 'launching' && task.spec.container && task.containerId) {
+    const stop: AgentEffect = { type: 'stopContainer', taskId: task.spec.taskId, containerId: task.containerId, gracePeriodMs: graceMs };
+    return { state: put(state, record), effects: [{ type: 'checkpointTask', record }, stop] };
+  }
+  if (task.phase === 'launching' || !task.process) {
+    const pending: TaskRecord = { ...task, killRequested: true };
+    return { state: put(state, pending), effects: [{ type: 'checkpointTask', record: pending }] };
+  }
   return {
     state: put(state, record),
     effects: [

@@ -30,7 +30,19 @@ export interface WatchedContainer {
 }
 
 export class DockerExecutor {
+  private abandoned = false;
+
   constructor(private readonly options: DockerExecutorOptions) {}
+
+  /** The agent is going away: stop removing containers, a later agent will reattach or reap them. */
+  abandon(): void {
+    this.abandoned = true;
+  }
+
+  /** Removes an exited container found at recovery (when the agent removes containers). */
+  async reap(containerId: string): Promise<void> {
+    if (this.options.removeContainers ?? true) await this.options.docker.getContainer(containerId).remove({ force: true }).catch(() => undefined);
+  }
 
   /** Creates and starts the container; rejects with LaunchError on any launch failure. */
   async launch(request: { spec: TaskSpec; sandboxDir: string; baseEnv?: Record<string, string> }): Promise<WatchedContainer> {
@@ -72,6 +84,14 @@ export class DockerExecutor {
     const stderr = createWriteStream(join(sandboxDir, 'stderr'), { flags: 'a' });
     const since = Math.floor(Date.now() / 1000);
     return { containerId, exit: this.watch(container, this.streamLogs(container, stdout, stderr, since)) };
+  }
+
+  /** Whether a container still runs, or how it ended; null when it no longer exists. */
+  async inspectState(containerId: string): Promise<{ running: true } | { running: false; exit: ProcessExit } | null> {
+    const info = await this.options.docker.getContainer(containerId).inspect().catch(() => null);
+    if (!info) return null;
+    if (info.State.Running) return { running: true };
+    return { running: false, exit: { status: info.State.ExitCode, ...(info.State.OOMKilled ? { oomKilled: true } : {}) } };
   }
 
   /** SIGTERM, then SIGKILL after the grace period (docker stop). */
@@ -154,7 +174,7 @@ export class DockerExecutor {
       exit = { status: null };
     }
     await logsDone;
-    if (this.options.removeContainers ?? true) await container.remove({ force: true }).catch(() => undefined);
+    if ((this.options.removeContainers ?? true) && !this.abandoned) await container.remove({ force: true }).catch(() => undefined);
     return exit;
   }
 }

@@ -79,6 +79,20 @@ describe('agent core', () => {
     expect(kinds(effects)).toContain('signal:SIGTERM');
   });
 
+  it('a Docker task is killed with docker stop and the grace period, not signals', () => {
+    const docker: TaskSpec = { ...spec, container: { image: 'busybox' } };
+    const { effects } = run([
+      { type: 'launchRequested', spec: docker },
+      { type: 'processStarted', taskId: 't1', containerId: 'c1' },
+      { type: 'killRequested', taskId: 't1' },
+      { type: 'killGraceExpired', taskId: 't1' },
+      { type: 'processExited', taskId: 't1', exit: { status: 137 } },
+    ]);
+    expect(effects.filter((e) => e.type === 'signal')).toEqual([]);
+    expect(effects.find((e) => e.type === 'stopContainer')).toEqual({ type: 'stopContainer', taskId: 't1', containerId: 'c1', gracePeriodMs: 500 });
+    expect(states(effects)).toEqual(['TASK_RUNNING', 'TASK_KILLED']);
+  });
+
   it('launch failures are TASK_FAILED (container launch failed)', () => {
     const { effects } = run([{ type: 'launchRequested', spec }, { type: 'launchFailed', taskId: 't1', message: "unknown user 'x'" }]);
     expect(effects.at(-1)).toMatchObject({ state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
