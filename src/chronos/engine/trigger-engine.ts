@@ -9,7 +9,8 @@
  *   - while a job's proposal is in flight the job leaves the heap; when the proposal settles —
  *     committed, failed, or timed out — the job is re-read from committed state, so a lost or
  *     rejected proposal is simply recomputed and a late commit is a duplicate the reducer drops;
- *   - `stop()` (leadership lost) cancels the timer; settlements of the old term are ignored.
+ *   - `stop()` (leadership lost) cancels the timer; settlements of the old term are ignored;
+ *   - `standby()` lets a follower keep the heap current, so a takeover needs no full recompute.
  * The registry tells the engine about job changes and finished runs through `jobChanged`.
  */
 import type { Clock, TimerHandle } from '../../lib/clock.js';
@@ -39,6 +40,8 @@ export interface TriggerEngineOptions {
   /** Longest single timer wait (re-checks the heap at least this often). Default 60 s. */
   readonly maxTimerDelayMs?: number;
   readonly dueOptions?: DueRunsOptions;
+  /** Where lateness samples go (share one across leaderships to pool them). Default: a fresh one. */
+  readonly lateness?: LatenessRecorder;
   /** Called with proposal failures (the engine recovers by itself; this is for logs). */
   readonly onProposalError?: (error: unknown) => void;
 }
@@ -46,6 +49,7 @@ export interface TriggerEngineOptions {
 /** Counters for metrics and tests. */
 export interface TriggerEngineStats {
   readonly running: boolean;
+  readonly standingBy: boolean;
   readonly heapSize: number;
   readonly inFlightJobs: number;
   readonly timerFires: number;
@@ -60,29 +64,49 @@ export class TriggerEngine {
   /** The instant of each job's live heap entry; other entries for the job are outdated. */
   private readonly queuedAt = new Map<string, number>();
   private readonly inFlight = new Set<string>();
-  private readonly lateness = new LatenessRecorder();
+  private readonly lateness: LatenessRecorder;
   private timer: TimerHandle | null = null;
   private timerAtMs: number | null = null;
   /** Bumped on start and stop, so callbacks from an earlier leadership do nothing. */
   private term = 0;
   private running = false;
+  private standingBy = false;
   private counters = { timerFires: 0, proposals: 0, runsProposed: 0, skipsProposed: 0, proposalFailures: 0 };
 
-  constructor(private readonly options: TriggerEngineOptions) {}
+  constructor(private readonly options: TriggerEngineOptions) {
+    this.lateness = options.lateness ?? new LatenessRecorder();
+  }
 
-  /** Leadership gained: rebuild the heap from replicated state and arm the timer. */
+  /**
+   * Leadership gained: arm the timer over a heap built from replicated state — the standby heap
+   * if `standby()` kept one (no full recompute at takeover), else a fresh rebuild.
+   */
   start(): void {
-    this.stop();
+    const warm = this.standingBy;
+    if (!warm) this.stop();
+    this.standingBy = false;
     this.term += 1;
     this.running = true;
-    for (const job of this.options.source.jobs()) this.enqueue(job.name);
+    if (!warm) for (const job of this.options.source.jobs()) this.enqueue(job.name);
     this.rearm();
+  }
+
+  /**
+   * Follower mode: build the heap now and keep it current through `jobChanged` (the registry
+   * calls it for every applied trigger or job command), without a timer. Entries that go stale
+   * anyway only ever fire early, and an early entry finds nothing due and is re-read.
+   */
+  standby(): void {
+    this.stop();
+    this.standingBy = true;
+    for (const job of this.options.source.jobs()) this.enqueue(job.name);
   }
 
   /** Leadership lost: forget everything local; the next leader recomputes from the log. */
   stop(): void {
     this.term += 1;
     this.running = false;
+    this.standingBy = false;
     this.cancelTimer();
     this.heap.clear();
     this.queuedAt.clear();
@@ -91,6 +115,7 @@ export class TriggerEngine {
 
   /** A job was created, updated or deleted, or one of its runs finished: re-read it. */
   jobChanged(name: string): void {
+    if (this.standingBy) this.enqueue(name);
     if (!this.running || this.inFlight.has(name)) return;
     this.enqueue(name);
     this.rearm();
@@ -105,7 +130,7 @@ export class TriggerEngine {
   }
 
   stats(): TriggerEngineStats {
-    return { running: this.running, heapSize: this.heap.size, inFlightJobs: this.inFlight.size, ...this.counters };
+    return { running: this.running, standingBy: this.standingBy, heapSize: this.heap.size, inFlightJobs: this.inFlight.size, ...this.counters };
   }
 
   /** Puts the job's next due instant in the heap (or nothing if it has none). */

@@ -58,10 +58,14 @@ export function appendDueForJob(into: DueRuns, job: TriggerJob, jobState: JobTri
   const first = nextFire(schedule, mark);
   if (first === null || first > nowMs) return;
   const oldestRunnableMs = nowMs - job.epsilonMs;
-  if (first < oldestRunnableMs) mark = appendMissed(into, job, mark, oldestRunnableMs - 1, nowMs, options);
+  let firstRunnable: number | null = first;
+  if (first < oldestRunnableMs) {
+    mark = appendMissed(into, job, mark, oldestRunnableMs - 1, nowMs, options);
+    firstRunnable = nextFire(schedule, mark);
+  }
   let active = jobState.activeRuns.size > 0;
   const limit = options.maxRunsPerJob ?? DEFAULT_MAX_RUNS_PER_JOB;
-  for (let count = 0, t = nextFire(schedule, mark); t !== null && t <= nowMs && count < limit; t = nextFire(schedule, t), count++) {
+  for (let count = 0, t = firstRunnable; t !== null && t <= nowMs && count < limit; t = nextFire(schedule, t), count++) {
     if (!job.concurrent && active) {
       push(into, skipCommand(job.name, mark, t, 1, false, 'concurrent', nowMs));
     } else {

@@ -207,4 +207,33 @@ describe('TriggerEngine', () => {
     expect(registry.proposals.every((batch) => batch.length === 1_000)).toBe(true);
     expect(withBatch.stats().runsProposed).toBe(5_000);
   });
+
+  it('a standby follower takes over without rebuilding, and its stale entries correct themselves', async () => {
+    const { manual, clock, registry, engine } = setup();
+    for (let i = 0; i < 20; i++) registry.add(triggerJob(`j${i}`, `*/${1 + (i % 4)} * * * *`, { epsilonMs: 10 * SECOND }), START);
+    let jobsCalls = 0;
+    const follower = new TriggerEngine({
+      clock,
+      source: { ...registry.source(), jobs: () => (jobsCalls++, registry.jobs.values()) },
+      propose: (commands) => (registry.commit(commands), Promise.resolve()),
+    });
+    const commit = registry.commit.bind(registry);
+    // The follower hears about every other applied command, but misses some (stale entries).
+    let heard = 0;
+    registry.commit = (commands) => {
+      commit(commands);
+      for (const command of commands) if (heard++ % 3 !== 0) follower.jobChanged(command.job);
+    };
+    engine.start();
+    follower.standby();
+    expect(follower.stats().standingBy).toBe(true);
+    await advance(manual, 10 * MINUTE);
+    engine.stop();
+    follower.start();
+    await advance(manual, 10 * MINUTE);
+    expect(jobsCalls).toBe(1);
+    expect(follower.stats().runsProposed).toBeGreaterThan(50);
+    expect(problemsOf(registry, START, clock.nowMs())).toEqual([]);
+  });
 });
+
