@@ -20,7 +20,7 @@ const SETTLE_MS = 90 * MINUTE;
 function seedsToRun(): number[] {
   const single = process.env['KAIROS_TRIGGER_SEED'];
   if (single !== undefined) return [Number(single)];
-  const count = Number(process.env['KAIROS_TRIGGER_SEEDS'] ?? 12);
+  const count = Number(process.env['KAIROS_TRIGGER_SEEDS'] ?? 20);
   return Array.from({ length: count }, (_, i) => i + 1);
 }
 
