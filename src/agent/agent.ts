@@ -19,7 +19,9 @@ import { detectCgroups, type CgroupController } from './executors/cgroups.js';
 import { CommandExecutor, LaunchError } from './executors/command.js';
 import type { DockerExecutor } from './executors/docker.js';
 import { isRunning } from './executors/proc.js';
-import { runDirOf, sandboxDirOf } from './sandbox.js';
+import { rm } from 'node:fs/promises';
+import { collectSandboxes, runDirOf, sandboxDirOf } from './sandbox.js';
+import { DEFAULT_SANDBOX_GC_POLICY, type SandboxGcPolicy } from './sandbox-gc.js';
 import { StatusUpdateManager, type StatusUpdateSink } from './status-updates.js';
 import type { RetryPolicy } from './update-streams.js';
 import type { StatusUpdate, TaskRecord, TaskSpec } from './types.js';
@@ -84,6 +86,24 @@ export class Agent {
   /** Drops a terminal task's record (after its sandbox is collected). */
   forget(taskId: string): Promise<void> {
     return this.dispatch({ type: 'forget', taskId });
+  }
+
+  /**
+   * Deletes sandboxes of finished tasks chosen by the GC policy (age, then disk use) and
+   * forgets those tasks. A task whose terminal update is not yet acknowledged is kept.
+   */
+  async collectGarbage(policy: SandboxGcPolicy = DEFAULT_SANDBOX_GC_POLICY): Promise<string[]> {
+    const unacknowledged = new Set(this.updates.pending().map((u) => u.taskId));
+    const finished = this.tasks().filter((t) => t.phase === 'terminal' && !unacknowledged.has(t.spec.taskId));
+    const byPath = new Map(finished.map((t) => [this.sandboxDirOf(t.spec), t.spec.taskId]));
+    const deleted = await collectSandboxes([...byPath.keys()].map((path) => ({ path })), this.clock.nowMs(), policy);
+    for (const path of deleted) {
+      const taskId = byPath.get(path);
+      if (taskId === undefined) continue;
+      await rm(runDirOf(this.options.workDir, taskId), { recursive: true, force: true });
+      await this.forget(taskId);
+    }
+    return deleted;
   }
 
   task(taskId: string): TaskRecord | undefined {

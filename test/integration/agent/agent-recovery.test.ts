@@ -89,6 +89,29 @@ describe('Agent', () => {
     await agent.close();
   });
 
+  it('GC deletes finished, acknowledged sandboxes under disk pressure and forgets their tasks', async () => {
+    const workDir = join(root, 'a5');
+    const sink = new RecordingSink();
+    const agent = await start(workDir, sink);
+    await agent.launch(spec('big', 'head -c 4096 /dev/zero > blob'));
+    await agent.launch(spec('live', 'sleep 300'));
+    await waitState(agent, sink, 'big', 'TASK_FINISHED');
+    await waitState(agent, sink, 'live', 'TASK_RUNNING');
+    await waitFor('acked', async () => {
+      await ackAll(agent, sink);
+      return agent.updates.pending().length === 0 ? true : undefined;
+    });
+    const bigDir = agent.sandboxDirOf({ frameworkId: 'fw', taskId: 'big' });
+    expect(await agent.collectGarbage({ maxAgeMs: 3_600_000, maxTotalBytes: 1_000_000 })).toEqual([]);
+    expect(await agent.collectGarbage({ maxAgeMs: 3_600_000, maxTotalBytes: 1000 })).toEqual([bigDir]);
+    expect(existsSync(bigDir)).toBe(false);
+    expect(agent.task('big')).toBeUndefined();
+    expect(existsSync(agent.sandboxDirOf({ frameworkId: 'fw', taskId: 'live' }))).toBe(true);
+    await agent.kill('live');
+    await waitState(agent, sink, 'live', 'TASK_KILLED');
+    await agent.close();
+  });
+
   it('after a crash, tasks are reattached or reported as they ended, and pending updates are re-sent', async () => {
     const workDir = join(root, 'a4');
     const sink = new RecordingSink();
