@@ -30,7 +30,7 @@ function replayHint(seed: number): string {
 
 describe('trigger failover simulation', () => {
   it('records every scheduled instant exactly once across failovers', async () => {
-    const totals: WorldStats = { kills: 0, partitions: 0, leaderships: 0, proposals: 0, lostProposals: 0, lateCommits: 0 };
+    const totals: WorldStats = { kills: 0, partitions: 0, leaderships: 0, proposals: 0, lostProposals: 0, lateCommits: 0, warmTakeovers: 0 };
     let runs = 0;
     let skips = 0;
     for (const seed of seedsToRun()) {
@@ -54,6 +54,7 @@ describe('trigger failover simulation', () => {
       expect(totals.kills + totals.partitions).toBeGreaterThanOrEqual(300);
       expect(totals.lostProposals).toBeGreaterThan(0);
       expect(totals.lateCommits).toBeGreaterThan(0);
+      expect(totals.warmTakeovers).toBeGreaterThan(100);
       expect(skips).toBeGreaterThan(0);
     }
   });

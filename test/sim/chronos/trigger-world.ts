@@ -14,6 +14,7 @@
  *   - a new leader is elected after a delay, sometimes longer than epsilon.
  * Faults come in storms separated by calm phases (no faults, no loss), and each seed draws its
  * own fault rates ("swarm" weather). Finished runs are status updates committed to the log.
+ * Half the successors take over from a standby heap kept current by the applied commands.
  */
 import { SeededRng } from '../../../src/lib/rng.js';
 import type { Clock, TimerHandle } from '../../../src/lib/clock.js';
@@ -81,6 +82,7 @@ export interface WorldStats {
   proposals: number;
   lostProposals: number;
   lateCommits: number;
+  warmTakeovers: number;
 }
 
 function jobOf(name: string, schedule: string, zone: string, epsilonMs: number, extra: Partial<TriggerJob> = {}): TriggerJob {
@@ -124,13 +126,15 @@ export class TriggerWorld {
   readonly log: LogEntry[] = [];
   readonly jobs = new Map<string, SimJob>();
   readonly healthy: HealthyWindow[] = [];
-  readonly stats: WorldStats = { kills: 0, partitions: 0, leaderships: 0, proposals: 0, lostProposals: 0, lateCommits: 0 };
+  readonly stats: WorldStats = { kills: 0, partitions: 0, leaderships: 0, proposals: 0, lostProposals: 0, lateCommits: 0, warmTakeovers: 0 };
   readonly weather: Weather;
   private leaders: Leader[] = [];
   private nextLeaderId = 1;
   private storm = false;
   private healthySince: number | null = null;
   private electionPending = false;
+  /** A replica in standby: its engine hears every applied command (as the registry would tell it). */
+  private follower: Leader | null = null;
 
   constructor(readonly seed: number, jobs: readonly SimJob[]) {
     this.rng = new SeededRng(seed);
@@ -216,10 +220,15 @@ export class TriggerWorld {
     this.clock.after(delayMs, () => {
       this.electionPending = false;
       if (this.activeLeader() !== undefined) return;
-      const leader = this.newLeader();
+      // Half the time the successor is a follower whose standby heap was kept current.
+      const warm = this.follower !== null && this.rng.next() < 0.5;
+      const leader = warm && this.follower !== null ? this.follower : this.newLeader();
+      if (warm) this.stats.warmTakeovers += 1;
       this.leaders.push(leader);
       this.stats.leaderships += 1;
       leader.engine.start();
+      this.follower = this.newLeader();
+      this.follower.engine.standby();
       this.updateHealth();
     });
   }
@@ -286,6 +295,7 @@ export class TriggerWorld {
     for (const command of commands) {
       const activeBefore = this.state.jobs.get(command.job)?.activeRuns.size ?? 0;
       const { outcome } = applyTriggerCommand(this.state, command);
+      this.follower?.engine.jobChanged(command.job);
       this.log.push({ command, outcome, committedAtMs: this.nowMs(), leader: leaderId, activeBefore });
       if (outcome === 'applied' && command.t === 'run.scheduled') this.scheduleFinish(command.job, command.key);
     }
