@@ -7,7 +7,7 @@
  * writable. Method: launch real /bin/sh tasks in temp dirs and observe /proc; every wait is a
  * condition with a deadline.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -119,10 +119,20 @@ describe('CommandExecutor', () => {
     const reattached = restarted.reattach(first.identity, t.runDir);
     expect(reattached).not.toBeNull();
     expect(restarted.recordedExit(t.runDir)).toBeNull();
-    await import('node:fs').then((fs) => fs.writeFileSync(join(t.sandboxDir, 'go'), ''));
+    writeFileSync(join(t.sandboxDir, 'go'), '');
     expect(await reattached?.exit).toEqual({ status: 4 });
     expect(restarted.recordedExit(t.runDir)).toEqual({ status: 4 });
     await first.exit;
+  });
+});
+
+describe('cgroup detection', () => {
+  it('reports why when no usable hierarchy exists, instead of failing', () => {
+    expect(detectCgroups(join(root, 'no-cgroups-here'))).toMatchObject({ controller: null, reason: expect.stringMatching(/no cgroup/) });
+    const blocked = join(root, 'blocked-cgroups');
+    mkdirSync(join(blocked, 'cpu'), { recursive: true });
+    writeFileSync(join(blocked, 'memory'), 'not a directory');
+    expect(detectCgroups(blocked)).toMatchObject({ controller: null, reason: expect.stringMatching(/not writable/) });
   });
 });
 
