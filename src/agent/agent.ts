@@ -12,12 +12,14 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { SystemClock, type Clock, type TimerHandle } from '../lib/clock.js';
+import { unreachable } from '../lib/assert.js';
 import { silentLogger, type Logger } from '../lib/log.js';
 import { CheckpointStore } from './checkpoint/store.js';
 import { EMPTY_AGENT_STATE, step, type AgentCoreState, type AgentEffect, type AgentEvent, type RecoveryObservation } from './core.js';
 import { detectCgroups, type CgroupController } from './executors/cgroups.js';
 import { CommandExecutor, LaunchError } from './executors/command.js';
 import type { DockerExecutor } from './executors/docker.js';
+import { HealthChecker } from './health-checker.js';
 import { isRunning } from './executors/proc.js';
 import { rm } from 'node:fs/promises';
 import { collectSandboxes, runDirOf, sandboxDirOf } from './sandbox.js';
@@ -47,6 +49,7 @@ export class Agent {
   private state: AgentCoreState = EMPTY_AGENT_STATE;
   private queue: Promise<void> = Promise.resolve();
   private readonly killTimers = new Map<string, TimerHandle>();
+  private readonly healthCheckers = new Map<string, HealthChecker>();
   private closed = false;
 
   private constructor(
@@ -134,6 +137,8 @@ export class Agent {
     this.updates.stop();
     for (const timer of this.killTimers.values()) timer.cancel();
     this.killTimers.clear();
+    for (const checker of this.healthCheckers.values()) checker.stop();
+    this.healthCheckers.clear();
     await this.store.close();
   }
 
@@ -204,11 +209,19 @@ export class Agent {
         this.killTimers.get(effect.taskId)?.cancel();
         this.killTimers.delete(effect.taskId);
         return;
+      case 'startHealthChecks':
+        return this.startHealthChecks(effect.taskId);
+      case 'stopHealthChecks':
+        this.healthCheckers.get(effect.taskId)?.stop();
+        this.healthCheckers.delete(effect.taskId);
+        return;
       case 'statusUpdate': {
         const { type: _type, ...fields } = effect;
         const update: StatusUpdate = { ...fields, uuid: randomUUID(), timestampMs: this.clock.nowMs() };
         return this.updates.update(update);
       }
+      default:
+        return unreachable(effect, 'agent effect');
     }
   }
 
@@ -260,6 +273,24 @@ export class Agent {
     const state = docker && record.containerId ? await docker.inspectState(record.containerId) : null;
     if (docker && record.containerId) await docker.reap(record.containerId);
     await this.apply({ type: 'processExited', taskId: record.spec.taskId, exit: state && !state.running ? state.exit : { status: null } });
+  }
+
+  private startHealthChecks(taskId: string): void {
+    const spec = this.state.tasks[taskId]?.spec;
+    if (!spec?.healthCheck || this.healthCheckers.has(taskId)) return;
+    const sandboxDir = this.sandboxDirOf(spec);
+    const checker = new HealthChecker({
+      spec: spec.healthCheck,
+      sandboxDir,
+      env: this.taskEnv(spec, sandboxDir),
+      clock: this.clock,
+      onDecision: (decision) => {
+        if (decision.type === 'report') void this.dispatch({ type: 'healthChanged', taskId, healthy: decision.healthy });
+        if (decision.type === 'kill') void this.dispatch({ type: 'healthCheckFailed', taskId, message: decision.reason });
+      },
+    });
+    this.healthCheckers.set(taskId, checker);
+    checker.start();
   }
 
   private taskEnv(spec: TaskSpec, sandboxDir: string): Record<string, string> {

@@ -31,7 +31,9 @@ export type AgentEvent =
   | { type: 'killGraceExpired'; taskId: string }
   | { type: 'processExited'; taskId: string; exit: ProcessExit }
   | { type: 'recovered'; record: TaskRecord; observation: RecoveryObservation }
-  | { type: 'forget'; taskId: string };
+  | { type: 'forget'; taskId: string }
+  | { type: 'healthChanged'; taskId: string; healthy: boolean }
+  | { type: 'healthCheckFailed'; taskId: string; message: string };
 
 export interface StatusUpdateEffect {
   type: 'statusUpdate';
@@ -41,6 +43,7 @@ export interface StatusUpdateEffect {
   message?: string;
   reason?: StatusReason;
   exitStatus?: number;
+  healthy?: boolean;
 }
 
 export type AgentEffect =
@@ -53,6 +56,8 @@ export type AgentEffect =
   | { type: 'stopContainer'; taskId: string; containerId: string; gracePeriodMs: number }
   | { type: 'armKillTimer'; taskId: string; delayMs: number }
   | { type: 'cancelKillTimer'; taskId: string }
+  | { type: 'startHealthChecks'; taskId: string }
+  | { type: 'stopHealthChecks'; taskId: string }
   | StatusUpdateEffect;
 
 export interface Transition {
@@ -86,6 +91,10 @@ export function step(state: AgentCoreState, event: AgentEvent): Transition {
       return withTask(state, event.taskId, (task) => onExit(state, task, event.exit));
     case 'recovered':
       return onRecovered(state, event.record, event.observation);
+    case 'healthChanged':
+      return withTask(state, event.taskId, (task) => onHealthChanged(state, task, event.healthy));
+    case 'healthCheckFailed':
+      return withTask(state, event.taskId, (task) => onKill(state, { ...task, healthy: false }));
     case 'forget': {
       const { [event.taskId]: _gone, ...rest } = state.tasks;
       return { state: { tasks: rest }, effects: [{ type: 'deleteTask', taskId: event.taskId }] };
@@ -108,6 +117,7 @@ function onStarted(state: AgentCoreState, taskId: string, process?: ProcessIdent
   const effects: AgentEffect[] = [{ type: 'checkpointTask', record }];
   if (task.spec.sendStarting) effects.push(update(task, 'TASK_STARTING'));
   effects.push(update(task, 'TASK_RUNNING'));
+  if (task.spec.healthCheck) effects.push({ type: 'startHealthChecks', taskId });
   const next = put(state, record);
   // A kill that arrived while launching is carried out as soon as there is a process.
   if (task.killRequested) return chain({ state: next, effects }, onKill(next, record));
@@ -163,7 +173,9 @@ function onRecovered(state: AgentCoreState, record: TaskRecord, observation: Rec
   if (record.phase === 'terminal') return { state: next, effects: [] };
   switch (observation.kind) {
     case 'running': {
-      const watch: Transition = { state: next, effects: [{ type: 'watchProcess', record }] };
+      const effects: AgentEffect[] = [{ type: 'watchProcess', record }];
+      if (record.spec.healthCheck && record.phase === 'running') effects.push({ type: 'startHealthChecks', taskId: record.spec.taskId });
+      const watch: Transition = { state: next, effects };
       // A kill in progress when the agent died is restarted: SIGTERM again, fresh grace period.
       if (record.phase !== 'killing') return watch;
       return chain(watch, onKill(next, { ...record, phase: 'running' }));
@@ -180,7 +192,9 @@ function onRecovered(state: AgentCoreState, record: TaskRecord, observation: Rec
 function toTerminal(state: AgentCoreState, task: TaskRecord, terminal: TaskStateName, message: string, reason?: StatusReason, exitStatus?: number): Transition {
   const record: TaskRecord = { ...task, phase: 'terminal', lastState: terminal };
   const status = update(task, terminal, message, reason, exitStatus);
-  return { state: put(state, record), effects: [{ type: 'checkpointTask', record }, status] };
+  const effects: AgentEffect[] = [{ type: 'checkpointTask', record }, status];
+  if (task.spec.healthCheck) effects.push({ type: 'stopHealthChecks', taskId: task.spec.taskId });
+  return { state: put(state, record), effects };
 }
 
 function update(task: TaskRecord, state: TaskStateName, message?: string, reason?: StatusReason, exitStatus?: number): StatusUpdateEffect {
@@ -192,7 +206,16 @@ function update(task: TaskRecord, state: TaskStateName, message?: string, reason
     ...(message !== undefined ? { message } : {}),
     ...(reason !== undefined ? { reason } : {}),
     ...(exitStatus !== undefined ? { exitStatus } : {}),
+    ...(task.healthy !== undefined ? { healthy: task.healthy } : {}),
   };
+}
+
+/** Health changes are TASK_RUNNING updates with `healthy`, only while the task runs. */
+function onHealthChanged(state: AgentCoreState, task: TaskRecord, healthy: boolean): Transition {
+  if (task.phase !== 'running' || task.healthy === healthy) return { state, effects: [] };
+  const record: TaskRecord = { ...task, healthy };
+  const status = update(record, 'TASK_RUNNING', healthy ? 'health check passed' : 'health check failed', 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED');
+  return { state: put(state, record), effects: [{ type: 'checkpointTask', record }, status] };
 }
 
 function withTask(state: AgentCoreState, taskId: string, fn: (task: TaskRecord) => Transition): Transition {

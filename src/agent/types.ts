@@ -4,6 +4,7 @@
  * survive JSON round trips, because it is written to the checkpoint store as is.
  */
 import type { TaskStateName } from '../actors/task-state.js';
+import type { HealthCheckSpec } from './health-check.js';
 
 export type { TaskStateName };
 
@@ -45,6 +46,8 @@ export interface TaskSpec {
   limits?: TaskLimits;
   /** Run in a Docker container instead of as a plain process. */
   container?: DockerSpec;
+  /** Mesos health check; results are TASK_RUNNING updates carrying `healthy`. */
+  healthCheck?: HealthCheckSpec;
   /** SIGTERM → SIGKILL delay; Mesos kill policy default is 3 s. */
   killGracePeriodMs?: number;
   /** Send TASK_STARTING before TASK_RUNNING (some framework clients break on it, so opt-in). */
@@ -59,7 +62,8 @@ export type StatusReason =
   | 'REASON_EXECUTOR_TERMINATED'
   | 'REASON_TASK_KILLED_DURING_LAUNCH'
   | 'REASON_TASK_UNKNOWN'
-  | 'REASON_AGENT_RESTARTED';
+  | 'REASON_AGENT_RESTARTED'
+  | 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
 
 /** One status update; `uuid` identifies it for acknowledgement. */
 export interface StatusUpdate {
@@ -70,6 +74,8 @@ export interface StatusUpdate {
   timestampMs: number;
   message?: string;
   reason?: StatusReason;
+  /** Set on updates driven by health checks (and on later updates of checked tasks). */
+  healthy?: boolean;
   /** Exit status of the command, when the task ended by exiting. */
   exitStatus?: number;
 }
@@ -103,4 +109,6 @@ export interface TaskRecord {
   /** Opaque container id (the cgroup name for command tasks). */
   containerId?: string;
   killRequested?: boolean;
+  /** Latest health check verdict, for tasks with a health check. */
+  healthy?: boolean;
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 /** Core folders and files; shells (storage, transport, driver, pool, worker) are excluded. */
-const corePaths = ['src/raft/core', 'src/chronos/schedule', 'src/chronos/model', 'src/chronos/dag.ts', 'src/chronos/dag-firing.ts', 'src/chronos/dag-export.ts', 'src/allocator/drf.ts', 'src/allocator/round-robin.ts', 'src/allocator/priority.ts', 'src/allocator/types.ts', 'src/master/state', 'src/actors', 'src/agent/core.ts', 'src/agent/update-streams.ts', 'src/agent/sandbox-gc.ts', 'src/agent/types.ts'];
+const corePaths = ['src/raft/core', 'src/chronos/schedule', 'src/chronos/model', 'src/chronos/dag.ts', 'src/chronos/dag-firing.ts', 'src/chronos/dag-export.ts', 'src/allocator/drf.ts', 'src/allocator/round-robin.ts', 'src/allocator/priority.ts', 'src/allocator/types.ts', 'src/master/state', 'src/actors', 'src/agent/core.ts', 'src/agent/update-streams.ts', 'src/agent/sandbox-gc.ts', 'src/agent/types.ts', 'src/agent/health-check.ts'];
 const forbidden: Array<[RegExp, string]> = [
   [/from ['"]node:/, 'node:* import'],
   [/from ['"](classic-level|level|dockerode|piscina|fastify)['"]/, 'I/O library import'],
