@@ -155,6 +155,10 @@ export class Agent {
     if (record.spec.container) return this.observeContainer(record);
     const runDir = runDirOf(this.options.workDir, record.spec.taskId);
     if (record.process && isRunning(record.process)) return { kind: 'running' };
+    if (!record.process && record.phase === 'launching') {
+      const found = this.executor.findLaunched(runDir, record.spec.taskId);
+      if (found) return { kind: 'running', process: found };
+    }
     const exit = this.executor.recordedExit(runDir, record.containerId);
     if (exit) return { kind: 'exited', exit };
     return record.process ? { kind: 'gone' } : { kind: 'neverStarted' };

@@ -18,7 +18,8 @@ export interface AgentCoreState {
 
 /** What recovery found for a checkpointed, non-terminal task. */
 export type RecoveryObservation =
-  | { kind: 'running' }
+  /** `process` is set when recovery found the process of a task checkpointed as launching. */
+  | { kind: 'running'; process?: ProcessIdentity }
   | { kind: 'exited'; exit: ProcessExit }
   | { kind: 'gone' }
   | { kind: 'neverStarted' };
@@ -173,6 +174,11 @@ function onRecovered(state: AgentCoreState, record: TaskRecord, observation: Rec
   if (record.phase === 'terminal') return { state: next, effects: [] };
   switch (observation.kind) {
     case 'running': {
+      if (record.phase === 'launching' && observation.process) {
+        const started = onStarted(next, record.spec.taskId, observation.process);
+        const found = started.state.tasks[record.spec.taskId] ?? record;
+        return { state: started.state, effects: [...started.effects, { type: 'watchProcess', record: found }] };
+      }
       const effects: AgentEffect[] = [{ type: 'watchProcess', record }];
       if (record.spec.healthCheck && record.phase === 'running') effects.push({ type: 'startHealthChecks', taskId: record.spec.taskId });
       const watch: Transition = { state: next, effects };

@@ -15,11 +15,13 @@ import { closeSync, chownSync, existsSync, mkdirSync, openSync, readFileSync } f
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { CgroupController } from './cgroups.js';
-import { groupHasMembers, identify, isRunning, lookupUser, signalGroup } from './proc.js';
+import { environHas, groupHasMembers, identify, isRunning, lookupUser, readProcStat, signalGroup } from './proc.js';
 import type { ProcessExit, ProcessIdentity, TaskSpec } from '../types.js';
 
 const WRAPPER = [
-  'exitfile=$1; shift',
+  'rundir=$1; shift',
+  'exitfile="$rundir/exit_status"',
+  'echo $$ > "$rundir/pid"',
   'for f in $KAIROS_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done',
   'unset KAIROS_CGROUP_PROCS',
   "trap ':' TERM",
@@ -77,7 +79,7 @@ export class CommandExecutor {
     const stdout = openSync(join(sandboxDir, 'stdout'), 'a');
     const stderr = openSync(join(sandboxDir, 'stderr'), 'a');
     try {
-      const child = spawn('/bin/sh', ['-c', WRAPPER, 'kairos-task', join(runDir, 'exit_status'), ...argv], {
+      const child = spawn('/bin/sh', ['-c', WRAPPER, 'kairos-task', runDir, ...argv], {
         cwd: sandboxDir,
         env,
         detached: true,
@@ -114,6 +116,22 @@ export class CommandExecutor {
       poll();
     });
     return { identity, exit, ...(containerId ? { containerId } : {}) };
+  }
+
+  /**
+   * Finds the wrapper of a task whose launch was checkpointed but whose pid was not (the agent
+   * died in between): the pid the wrapper wrote, trusted only if that process still leads its
+   * own group and carries the task's MESOS_TASK_ID in its environment.
+   */
+  findLaunched(runDir: string, taskId: string): ProcessIdentity | null {
+    const pidFile = join(runDir, 'pid');
+    if (!existsSync(pidFile)) return null;
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0) return null;
+    const stat = readProcStat(pid);
+    if (!stat || stat.pgid !== pid || !environHas(pid, `MESOS_TASK_ID=${taskId}`)) return null;
+    const identity = { pid, startTime: stat.startTime };
+    return isRunning(identity) ? identity : null;
   }
 
   /** The exit status the wrapper recorded, if the task ended (read after an agent restart). */

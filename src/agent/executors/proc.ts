@@ -35,6 +35,15 @@ export function identify(pid: number): ProcessIdentity | null {
   return stat ? { pid, startTime: stat.startTime } : null;
 }
 
+/** Whether /proc/<pid>/environ holds exactly `entry` (NAME=value); false when unreadable. */
+export function environHas(pid: number, entry: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
+  } catch {
+    return false;
+  }
+}
+
 /** True while the very process in `identity` exists and is not a zombie. */
 export function isRunning(identity: ProcessIdentity): boolean {
   const stat = readProcStat(identity.pid);

@@ -156,6 +156,37 @@ describe('Agent', () => {
   });
 });
 
+describe('Agent recovery of the launch window', () => {
+  it('finds a task spawned just before the agent died (pid file + MESOS_TASK_ID), but not an impostor pid', async () => {
+    const workDir = join(root, 'a6');
+    const sink = new RecordingSink();
+    const first = await start(workDir, sink);
+    const gate = join(root, 'a6-gate');
+    await first.launch(spec('window', `while [ ! -f ${gate} ]; do sleep 0.02; done; exit 0`));
+    await first.launch(spec('impostor', 'exit 0'));
+    await waitFor('both started', () => (first.task('window')?.process && first.task('impostor')?.phase === 'terminal' ? true : undefined));
+    await first.close();
+    // Rewind both checkpoints to "launch checkpointed, pid not yet": the agent died between spawn and checkpoint.
+    const store = await CheckpointStore.open(join(workDir, 'checkpoint'));
+    for (const taskId of ['window', 'impostor']) {
+      const { process: _pid, ...record } = (await store.loadTasks()).find((r) => r.spec.taskId === taskId) ?? (() => { throw new Error('missing'); })();
+      await store.putTask({ ...record, phase: 'launching', lastState: 'TASK_STAGING' });
+    }
+    await store.close();
+    rmSync(join(workDir, 'run', 'impostor', 'exit_status'));
+    writeFileSync(join(workDir, 'run', 'impostor', 'pid'), String(process.pid));
+
+    const sink2 = new RecordingSink();
+    const second = await start(workDir, sink2);
+    expect(second.task('window')?.phase).toBe('running');
+    await waitState(second, sink2, 'impostor', 'TASK_LOST');
+    await waitState(second, sink2, 'window', 'TASK_RUNNING');
+    writeFileSync(gate, '');
+    await waitState(second, sink2, 'window', 'TASK_FINISHED');
+    await second.close();
+  });
+});
+
 async function readRecord(workDir: string, taskId: string) {
   const store = await CheckpointStore.open(join(workDir, 'checkpoint'));
   try {

@@ -117,6 +117,12 @@ describe('agent core', () => {
       const done: TaskRecord = { ...running, phase: 'terminal', lastState: 'TASK_FINISHED' };
       expect(run([{ type: 'recovered', record: done, observation: { kind: 'gone' } }]).effects).toEqual([]);
     });
+    it('a task checkpointed as launching whose process is found is reported RUNNING and watched', () => {
+      const launching: TaskRecord = { spec, phase: 'launching', lastState: 'TASK_STAGING' };
+      const { effects, state } = run([{ type: 'recovered', record: launching, observation: { kind: 'running', process: proc } }]);
+      expect(kinds(effects)).toEqual(['checkpointTask', 'statusUpdate', 'watchProcess']);
+      expect(state.tasks['t1']).toMatchObject({ phase: 'running', process: proc });
+    });
     it('a kill in progress is restarted with SIGTERM and a fresh grace period', () => {
       const { effects } = run([{ type: 'recovered', record: { ...running, phase: 'killing', killRequested: true }, observation: { kind: 'running' } }]);
       expect(kinds(effects)).toEqual(['watchProcess', 'checkpointTask', 'signal:SIGTERM', 'armKillTimer']);
