@@ -33,7 +33,7 @@ export interface TriggerEngineOptions {
   readonly source: TriggerSource;
   /** Append commands to the Raft log; settles once they are applied (or failed). */
   readonly propose: (commands: readonly TriggerCommand[]) => Promise<unknown>;
-  /** Commands per proposal (a job's commands are never split). Default 2,000. */
+  /** Commands per proposal (a job's commands are never split). Default 256. */
   readonly maxBatch?: number;
   /** After this long an unsettled proposal is treated as lost and recomputed. Default 10 s. */
   readonly proposalTimeoutMs?: number;
@@ -58,6 +58,9 @@ export interface TriggerEngineStats {
   readonly skipsProposed: number;
   readonly proposalFailures: number;
 }
+
+/** Big enough to amortise a Raft entry, small enough that a burst is handed off progressively. */
+const DEFAULT_MAX_BATCH = 256;
 
 export class TriggerEngine {
   private readonly heap = new FireHeap();
@@ -154,14 +157,19 @@ export class TriggerEngine {
     this.timerAtMs = null;
     this.counters.timerFires += 1;
     const nowMs = this.options.clock.nowMs();
-    const due = this.collectDue(nowMs);
-    this.proposeInBatches(due);
+    this.proposeInBatches(this.collectDue(nowMs));
     this.rearm();
   }
 
-  /** Pops every live entry due at nowMs and asks the pure core for their commands, grouped by job. */
+  /**
+   * Pops every live entry due at nowMs and asks the pure core for their commands, grouped by job.
+   * A full batch is handed to Raft as soon as it is complete, so a burst of due jobs does not
+   * wait for the last one to be computed; the remainder is returned.
+   */
   private collectDue(nowMs: number): Array<{ job: string; commands: TriggerCommand[] }> {
-    const groups: Array<{ job: string; commands: TriggerCommand[] }> = [];
+    const maxBatch = this.options.maxBatch ?? DEFAULT_MAX_BATCH;
+    let groups: Array<{ job: string; commands: TriggerCommand[] }> = [];
+    let pendingCommands = 0;
     const state = this.options.source.state();
     for (let at = this.heap.peekTime(); at !== null && at <= nowMs; at = this.heap.peekTime()) {
       const name = this.heap.peekName() as string;
@@ -179,13 +187,19 @@ export class TriggerEngine {
         continue;
       }
       groups.push({ job: name, commands: into.commands });
+      pendingCommands += into.commands.length;
+      if (pendingCommands >= maxBatch) {
+        this.proposeInBatches(groups);
+        groups = [];
+        pendingCommands = 0;
+      }
     }
     return groups;
   }
 
   private proposeInBatches(groups: Array<{ job: string; commands: TriggerCommand[] }>): void {
     if (groups.length === 0) return;
-    const maxBatch = this.options.maxBatch ?? 2_000;
+    const maxBatch = this.options.maxBatch ?? DEFAULT_MAX_BATCH;
     const handedAtMs = this.options.clock.nowMs();
     let batch: TriggerCommand[] = [];
     let jobs: string[] = [];
