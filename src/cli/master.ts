@@ -3,7 +3,7 @@
  * (leadership handed over first so the cluster fails over at once).
  */
 import type { Command } from 'commander';
-import { ConfigError, StorageError } from '../lib/errors.js';
+import { ConfigError, StorageError, UnavailableError } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { runMaster } from '../master/main.js';
 import { envName, resolveMasterConfig } from './config.js';
@@ -41,7 +41,8 @@ export function addMasterCommand(program: Command): void {
       try {
         master = await runMaster(config, logger);
       } catch (error) {
-        if (error instanceof StorageError || error instanceof ConfigError) exitWithUsageError(error.message);
+        // Bad storage, bad config, or a port that cannot be bound: one line, exit code 2.
+        if (error instanceof StorageError || error instanceof ConfigError || error instanceof UnavailableError) exitWithUsageError(error.message);
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') exitWithUsageError(`cannot listen: ${(error as Error).message}`);
         throw error;

@@ -18,6 +18,7 @@ import type { MasterContext } from './api/context.js';
 import { buildMasterServer } from './server.js';
 import { MasterStateMachine, encodeCommand } from './state/machine.js';
 import { KAIROS_VERSION } from '../version.js';
+import { takeEarlyServer } from '../cli/early-http.js';
 
 export interface RunningMaster {
   context: MasterContext;
@@ -62,9 +63,12 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
   const context: MasterContext = { node, state, logger, httpAddress: config.http, raftAddress: config.peers[config.id]!, version: KAIROS_VERSION };
   advertiseWhenLeading(context);
   // Clients of the HTTP API are not required to present certificates; replicas are (Raft TLS).
-  const server = await buildMasterServer(context, { https: tls ? { ...tls, requestClientCert: false } : null });
-  const [host, port] = splitAddress(config.http);
-  await server.listen({ host, port });
+  const prebound = tls ? null : await takeEarlyServer(config.http);
+  const server = await buildMasterServer(context, { https: tls ? { ...tls, requestClientCert: false } : null, prebound });
+  if (!prebound) {
+    const [host, port] = splitAddress(config.http);
+    await server.listen({ host, port });
+  }
   logger.info({ http: config.http, raft: config.peers[config.id], dataDir: config.dataDir }, 'master replica serving');
   return {
     context,

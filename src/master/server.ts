@@ -11,18 +11,35 @@ import { registerMembershipRoutes } from './api/members.js';
 import { registerRaftRoutes } from './api/raft.js';
 import { registerRedirectRoutes } from './api/redirect.js';
 
+/** A server that is already listening (see src/cli/early-http.ts) for Fastify to take over. */
+export interface PreboundServer {
+  server: import('node:http').Server;
+  attach(handler: (request: import('node:http').IncomingMessage, response: import('node:http').ServerResponse) => void): void;
+}
+
 export interface ServerOptions {
+  prebound?: PreboundServer | null;
   /** Serve HTTPS with this material (built through the one TLS factory in src/lib/net.ts). */
   https?: TlsConfig | null;
 }
 
 export async function buildMasterServer(context: MasterContext, options: ServerOptions = {}): Promise<FastifyInstance> {
+  let preboundHandler: Parameters<PreboundServer['attach']>[0] | null = null;
+  const prebound = options.prebound ?? null;
   const app = Fastify({
+    ...(prebound
+      ? {
+          serverFactory: (handler: Parameters<PreboundServer['attach']>[0]) => {
+            preboundHandler = handler;
+            return prebound.server;
+          },
+        }
+      : {}),
     logger: false,
     bodyLimit: 4 * 1024 * 1024,
     keepAliveTimeout: 60_000,
     // Long enough that our own limits (e.g. KV keys ≤ 1 KiB → 413) decide, not the router (414).
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
     ...(options.https ? { https: httpsOptionsFor(options.https) } : {}),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
@@ -37,5 +54,10 @@ export async function buildMasterServer(context: MasterContext, options: ServerO
   registerRedirectRoutes(app, context);
   registerRaftRoutes(app, context);
   registerMembershipRoutes(app, context);
+  if (prebound) {
+    // Held requests are replayed only once every route is registered.
+    await app.ready();
+    prebound.attach(preboundHandler!);
+  }
   return app;
 }
