@@ -36,6 +36,7 @@ const SCENARIOS: ScenarioEntry[] = [
   eager(raftDriverScenario),
   { name: 'allocator', load: async () => (await import('./allocator.js')).allocatorScenario },
   { name: 'chronos-next-fire', load: async () => (await import('./chronos-next-fire.js')).chronosNextFireScenario },
+  { name: 'chronos-trigger', load: async () => (await import('./chronos-trigger.js')).chronosTriggerScenario },
 ];
 
 function progress(message: string): void {
