@@ -18,6 +18,7 @@ import {
   EntryType,
   type ConfChange,
   type ConfState,
+  type HardState,
   type Message,
   type NodeId,
   type RaftConfig,
@@ -80,6 +81,7 @@ export class RaftNode {
   private soft: SoftState = { leader: null, role: 'follower' };
   private readonly leaderListeners: LeaderListener[] = [];
   private fatal: Error | null = null;
+  private persistedHardState: HardState | null = null;
 
   private constructor(
     private readonly options: RaftNodeOptions,
@@ -279,7 +281,8 @@ export class RaftNode {
     const { transport, store } = this.options;
     for (const message of ready.messages) transport.send(message);
     if (ready.hardState || ready.entries.length > 0 || ready.snapshot) {
-      await store.persist({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot });
+      await store.persist({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot, mustSync: this.mustSync(ready) });
+      if (ready.hardState) this.persistedHardState = ready.hardState;
     }
     for (const message of ready.messagesAfterPersist) transport.send(message);
     if (ready.softState) this.changeSoftState(ready.softState);
@@ -288,6 +291,14 @@ export class RaftNode {
     for (const read of ready.readStates) this.reads.confirmed(read.context, read.index, this.appliedIndex);
     this.core.advance(ready);
     this.maybeSnapshot();
+  }
+
+  /** Only entries, snapshots, term and vote need fsync; a commit-only change does not (etcd's MustSync). */
+  private mustSync(ready: Ready): boolean {
+    if (ready.entries.length > 0 || ready.snapshot) return true;
+    const next = ready.hardState;
+    const last = this.persistedHardState;
+    return next !== null && (last === null || next.term !== last.term || next.vote !== last.vote);
   }
 
   private restoreSnapshot(ready: Ready): void {

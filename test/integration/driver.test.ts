@@ -133,6 +133,20 @@ describe('RaftNode', () => {
     expect(lagging.machine.items).toEqual(lead.machine.items);
   });
 
+  it('syncs entries, term and vote, but not a commit-only hard state change', async () => {
+    await startCluster();
+    const lead = await leader();
+    const writes: Array<{ entries: number; mustSync: boolean; snapshot: boolean }> = [];
+    const persist = lead.store.persist.bind(lead.store);
+    lead.store.persist = async (batch) => {
+      writes.push({ entries: batch.entries.length, mustSync: batch.mustSync ?? true, snapshot: batch.snapshot !== null });
+      return persist(batch);
+    };
+    for (let i = 0; i < 5; i++) await lead.node.propose(encode(`c${i}`));
+    expect(writes.filter((w) => w.entries > 0 || w.snapshot).every((w) => w.mustSync)).toBe(true);
+    expect(writes.some((w) => w.entries === 0 && !w.mustSync)).toBe(true);
+  });
+
   it('rebuilds a restarted replica from its storage', async () => {
     await startCluster(40);
     const lead = await leader();

@@ -74,7 +74,7 @@ export class LevelRaftStore implements RaftStore {
 
   persist(batch: PersistBatch): Promise<void> {
     if (!batch.hardState && !batch.snapshot && batch.entries.length === 0) return this.writeChain;
-    return this.enqueueWrite((chained) => {
+    return this.enqueueWrite(batch.mustSync ?? true, (chained) => {
       const plan = planPersist(this.bounds, batch);
       if (batch.hardState) chained.put(keys.hardStateKey, encodeHardState(batch.hardState));
       if (batch.snapshot) putSnapshot(chained, batch.snapshot);
@@ -85,7 +85,7 @@ export class LevelRaftStore implements RaftStore {
   }
 
   saveSnapshot(snapshot: Snapshot, compactTo: number): Promise<void> {
-    return this.enqueueWrite((chained) => {
+    return this.enqueueWrite(true, (chained) => {
       const plan = planCompaction(this.bounds, snapshot, compactTo);
       if (plan.writeSnapshot) putSnapshot(chained, snapshot);
       deleteRanges(chained, plan);
@@ -100,7 +100,7 @@ export class LevelRaftStore implements RaftStore {
 
   /** Writes an app meta record durably (its own synced batch, ordered with log writes). */
   writeAppMeta(name: string, value: Uint8Array): Promise<void> {
-    return this.enqueueWrite((chained) => {
+    return this.enqueueWrite(true, (chained) => {
       chained.put(keys.appMetaKey(name), Buffer.from(value));
       return null;
     });
@@ -111,8 +111,8 @@ export class LevelRaftStore implements RaftStore {
     if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
   }
 
-  /** Runs `fill` on a fresh batch once earlier writes are done, writes it synced, then adopts the plan. */
-  private enqueueWrite(fill: (chained: ChainedBatch) => WritePlan | null): Promise<void> {
+  /** Runs `fill` on a fresh batch once earlier writes are done, writes it (synced unless told otherwise), then adopts the plan. */
+  private enqueueWrite(sync: boolean, fill: (chained: ChainedBatch) => WritePlan | null): Promise<void> {
     const run = async (): Promise<void> => {
       if (this.failure) throw this.failure;
       const chained = this.db.batch();
@@ -124,7 +124,7 @@ export class LevelRaftStore implements RaftStore {
         throw error;
       }
       try {
-        await chained.write({ sync: true });
+        await chained.write({ sync });
       } catch (error) {
         this.failure = new StorageError(`Raft store ${this.dir}: synced write failed: ${(error as Error).message}`, { dir: this.dir }, { cause: error });
         throw this.failure;

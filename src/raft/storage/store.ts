@@ -22,6 +22,11 @@ export interface PersistBatch {
    * conflicting); `entries` in the same batch then start at snapshot index + 1.
    */
   snapshot: Snapshot | null;
+  /**
+   * False when the batch changes only the commit index: losing it in a crash is harmless (the
+   * commit index is re-learned from the leader), so it need not wait for fsync. Default true.
+   */
+  mustSync?: boolean;
 }
 
 export interface RaftStore {
