@@ -32,11 +32,11 @@ describe('membership changes', () => {
 
     const bad = await post('/raft/members', { id: 'm4', raftAddress: 'nonsense' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).message).toMatch(/raftAddress/);
+    expect(((await bad.json()) as Record<string, unknown>).message).toMatch(/raftAddress/);
 
     const added = await post('/raft/members', { id: 'm4', raftAddress: newcomer.raft });
     expect(added.status).toBe(200);
-    expect(await added.json()).toMatchObject({ learners: ['m4'] });
+    expect((await added.json()) as Record<string, unknown>).toMatchObject({ learners: ['m4'] });
 
     await waitFor('the learner to catch up', async () => {
       const [own, lead] = [await cluster.status(newcomer), await cluster.status(leader)];
@@ -44,13 +44,13 @@ describe('membership changes', () => {
     });
     const promoted = await post('/raft/members/m4/promote');
     expect(promoted.status).toBe(200);
-    expect((await promoted.json()).voters).toContain('m4');
+    expect(((await promoted.json()) as Record<string, unknown>).voters).toContain('m4');
 
     // Remove one of the original voters that is not the leader.
     const victim = cluster.replicas.find((r) => r.id !== leader.id && r.id !== 'm4')!;
     const removed = await fetch(`http://${leader.http}/raft/members/${victim.id}`, { method: 'DELETE' });
     expect(removed.status).toBe(200);
-    expect((await removed.json()).voters).not.toContain(victim.id);
+    expect(((await removed.json()) as Record<string, unknown>).voters).not.toContain(victim.id);
     await cluster.kill(victim);
 
     leader = await cluster.waitForLeader();

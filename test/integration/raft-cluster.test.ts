@@ -82,7 +82,7 @@ describe('a three-replica master cluster', () => {
     const big = 'x'.repeat(1024 * 1024 + 1);
     const response = await putKv(leader.http, 'big', big, 5_000);
     expect(response.status).toBe(413);
-    expect((await response.json()).message).toMatch(/1048576 bytes/);
+    expect(((await response.json()) as Record<string, unknown>).message).toMatch(/1048576 bytes/);
     expect((await fetch(`http://${leader.http}/raft/kv/big`)).status).toBe(404);
   });
 

@@ -5,9 +5,8 @@
  * an in-process agent crash a running container is reattached while one that exited meanwhile
  * is reported with its real exit code and then removed.
  * Method: a recording sink that acknowledges everything; containers gate on files the test
- * creates in their (mounted) sandbox; waits are conditions with deadlines. Needs the
- * kairos-busybox:test image that docker-executor.test.ts builds; skipped without a daemon
- * (that file fails CI when the daemon is missing).
+ * creates in their (mounted) sandbox; waits are conditions with deadlines. Builds the local
+ * test image if needed; skipped without a daemon (docker-executor.test.ts fails CI then).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,10 +18,12 @@ import { Agent } from '../../../src/agent/agent.js';
 import { DockerExecutor } from '../../../src/agent/executors/docker.js';
 import type { StatusUpdate, TaskSpec } from '../../../src/agent/types.js';
 import { waitFor } from '../helpers/process.js';
+import { TEST_IMAGE, ensureTestImage } from './docker-image.js';
 
-const IMAGE = 'kairos-busybox:test';
+const IMAGE = TEST_IMAGE;
 const docker = new Docker();
 const reachable = await docker.ping().then(() => true, () => false);
+if (reachable) ensureTestImage();
 const hasImage = reachable && execFileSync('docker', ['images', '-q', IMAGE]).toString().trim() !== '';
 const base = mkdtempSync(join(tmpdir(), 'kairos-agent-docker-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

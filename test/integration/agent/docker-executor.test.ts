@@ -18,8 +18,9 @@ import { CONTAINER_SANDBOX, DockerExecutor } from '../../../src/agent/executors/
 import { LaunchError } from '../../../src/agent/executors/command.js';
 import type { DockerSpec, TaskSpec } from '../../../src/agent/types.js';
 import { freePorts, waitFor } from '../helpers/process.js';
+import { TEST_IMAGE, ensureTestImage } from './docker-image.js';
 
-const IMAGE = 'kairos-busybox:test';
+const IMAGE = TEST_IMAGE;
 const docker = new Docker();
 const reachable = await docker.ping().then(() => true, () => false);
 const base = mkdtempSync(join(tmpdir(), 'kairos-docker-'));
@@ -28,16 +29,6 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 it.runIf(process.env['CI'] === 'true')('a Docker daemon is reachable (required in CI)', () => {
   expect(reachable).toBe(true);
 });
-
-/** Builds the test image from the host's busybox-static when it is not there yet. */
-function ensureImage(): void {
-  if (execFileSync('docker', ['images', '-q', IMAGE]).toString().trim() !== '') return;
-  const rootfs = mkdtempSync(join(tmpdir(), 'kairos-rootfs-'));
-  const applets = ['sh', 'echo', 'cat', 'sleep', 'env', 'ls', 'true', 'printenv', 'httpd', 'mkdir'];
-  execSync(`mkdir -p ${rootfs}/bin ${rootfs}/tmp && cp /usr/bin/busybox ${rootfs}/bin/busybox && cd ${rootfs}/bin && for a in ${applets.join(' ')}; do ln -s busybox $a; done`);
-  execSync(`tar -C ${rootfs} -c . | docker import -c 'ENV PATH=/bin' - ${IMAGE}`);
-  rmSync(rootfs, { recursive: true, force: true });
-}
 
 let seq = 0;
 function task(value: string, container: Partial<DockerSpec> = {}, extra: Partial<TaskSpec> = {}): { spec: TaskSpec; sandboxDir: string } {
@@ -49,7 +40,7 @@ const executor = new DockerExecutor({ docker, agentId: 'agent-1' });
 const read = (dir: string, file: string) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '');
 
 describe.runIf(reachable)('DockerExecutor (real dockerd)', () => {
-  beforeAll(() => ensureImage(), 120_000);
+  beforeAll(() => ensureTestImage(), 120_000);
 
   it('runs the command with env and labels, captures logs, reports the status, removes the container', async () => {
     const script = 'echo "out $GREETING"; echo err >&2; echo file > $MESOS_SANDBOX/made-inside; exit 3';

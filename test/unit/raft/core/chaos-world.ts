@@ -107,7 +107,7 @@ function chaoticDelivery(net: Net, rng: SeededRng): void {
   }
 }
 
-export function run(net: Net, checker: Checker, rng: SeededRng, a: fc.infer<typeof action>, counter: { n: number }): void {
+export function run(net: Net, checker: Checker, rng: SeededRng, a: Action, counter: { n: number }): void {
   switch (a.kind) {
     case 'round':
       for (const id of ids) net.processReady(id);
@@ -171,7 +171,7 @@ export function settle(net: Net, checker: Checker): void {
   expect.fail(`no progress after healing: leaders ${net.leaders().join(',')}`);
 }
 
-export type Action = fc.infer<typeof action>;
+export type Action = typeof action extends fc.Arbitrary<infer T> ? T : never;
 
 /** Builds the four-node world (three founders, one empty joiner) for a seed. */
 export function makeWorld(seed: number): { net: Net; checker: Checker; rng: SeededRng; counter: { n: number } } {

@@ -13,7 +13,7 @@ import { applyConfChange, encodeConfChange, replayConfChanges } from '../../../.
 import { Inflights } from '../../../../src/raft/core/progress.js';
 import { committedIndex, voteResult } from '../../../../src/raft/core/quorum.js';
 import { EntryType } from '../../../../src/raft/core/types.js';
-import type { ConfChange, Entry } from '../../../../src/raft/core/types.js';
+import type { ConfChange, ConfState, Entry } from '../../../../src/raft/core/types.js';
 import { Net } from './harness.js';
 
 const matches = fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: 9 });
@@ -145,7 +145,7 @@ describe('membership', () => {
     nodeId: fc.constantFrom('a', 'b', 'c', 'd'),
   });
   test.prop([fc.array(change, { maxLength: 12 })])('replaying entries equals applying changes one by one', (changes) => {
-    const start = { voters: ['a'], learners: [] };
+    const start: ConfState = { voters: ['a'], learners: [] };
     const entries: Entry[] = changes.map((c, k) => ({ term: 1, index: k + 1, type: EntryType.ConfChange, data: encodeConfChange(c) }));
     const stepwise = changes.reduce((conf, c) => applyConfChange(conf, c), start);
     const replayed = replayConfChanges(start, entries);
