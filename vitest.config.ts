@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // because each starts its own processes and the machine has two cores.
 export default defineConfig({
   test: {
+    // The JSON report feeds the one-line summary that .ci/run prints.
+    reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       { test: { name: 'sim', include: ['test/sim/**/*.test.ts'], testTimeout: 600_000 } },
