@@ -3,13 +3,16 @@ import { defineConfig } from 'vitest/config';
 // Projects: unit (pure, fast), sim (deterministic simulation, seeded), integration (real
 // processes on loopback). `npm test` runs them all; integration runs files one at a time
 // because each starts its own processes and the machine has two cores.
+/** Pins fast-check's seed under CI=true (see the file). */
+const setupFiles = ['test/setup/fast-check.ts'];
+
 export default defineConfig({
   test: {
     // The JSON report feeds the one-line summary that .ci/run prints.
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
-      { test: { name: 'sim', include: ['test/sim/**/*.test.ts'], testTimeout: 600_000 } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000, setupFiles } },
+      { test: { name: 'sim', include: ['test/sim/**/*.test.ts'], testTimeout: 600_000, setupFiles } },
       {
         test: {
           name: 'integration',
@@ -17,6 +20,7 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          setupFiles,
         },
       },
     ],
