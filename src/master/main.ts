@@ -64,7 +64,11 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
   advertiseWhenLeading(context);
   // Clients of the HTTP API are not required to present certificates; replicas are (Raft TLS).
   const prebound = tls ? null : await takeEarlyServer(config.http);
-  const server = await buildMasterServer(context, { https: tls ? { ...tls, requestClientCert: false } : null, prebound });
+  const server = await buildMasterServer(context, {
+    https: tls ? { ...tls, requestClientCert: false } : null,
+    prebound,
+    transportStats: () => transport.stats(),
+  });
   if (!prebound) {
     const [host, port] = splitAddress(config.http);
     await server.listen({ host, port });

@@ -8,6 +8,8 @@ import { httpsOptionsFor, type TlsConfig } from '../lib/net.js';
 import type { MasterContext } from './api/context.js';
 import { registerHealthRoutes } from './api/health.js';
 import { registerMembershipRoutes } from './api/members.js';
+import { registerMetricsRoutes } from './api/metrics.js';
+import type { TransportStats } from '../raft/transport/tcp-transport.js';
 import { registerRaftRoutes } from './api/raft.js';
 import { registerRedirectRoutes } from './api/redirect.js';
 
@@ -18,6 +20,8 @@ export interface PreboundServer {
 }
 
 export interface ServerOptions {
+  /** Transport counters for /metrics (absent in tests that build the server without one). */
+  transportStats?: (() => TransportStats) | null;
   prebound?: PreboundServer | null;
   /** Serve HTTPS with this material (built through the one TLS factory in src/lib/net.ts). */
   https?: TlsConfig | null;
@@ -54,6 +58,7 @@ export async function buildMasterServer(context: MasterContext, options: ServerO
   registerRedirectRoutes(app, context);
   registerRaftRoutes(app, context);
   registerMembershipRoutes(app, context);
+  registerMetricsRoutes(app, context, options.transportStats ?? null);
   if (prebound) {
     // Held requests are replayed only once every route is registered.
     await app.ready();

@@ -91,6 +91,19 @@ describe('a three-replica master cluster', () => {
     expect(response.status).toBe(413);
   });
 
+  it('exposes Prometheus metrics with the Raft view of each replica', async () => {
+    const response = await fetch(`http://${leader.http}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(new RegExp(`kairos_raft_is_leader\\{replica="${leader.id}"\\} 1`));
+    expect(text).toMatch(/kairos_raft_term\{replica="m\d"\} [1-9]/);
+    expect(text).toMatch(/kairos_transport_messages_sent_total\{replica="m\d"\} [1-9]/);
+    expect(text).toMatch(/kairos_process_cpu_seconds_total/);
+    const followerText = await (await fetch(`http://${follower.http}/metrics`)).text();
+    expect(followerText).toMatch(new RegExp(`kairos_raft_is_leader\\{replica="${follower.id}"\\} 0`));
+  });
+
   it('replicates every write to every replica', async () => {
     for (let i = 0; i < 20; i++) expect((await putKv(leader.http, `r${i}`, `v${i}`)).status).toBe(204);
     const leaderStatus = (await cluster.status(leader))!;
