@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterUnderTest, LeaderInfo, WriteAttempt } from './lib/cluster.js';
+import { relaunchAndCatchUp, signalAndWaitFor, type ClusterUnderTest, type LeaderInfo, type WriteAttempt } from './lib/cluster.js';
 import { httpRequest, tryHttpRequest } from './lib/http.js';
 import type { LoadTarget } from './lib/load.js';
 import { freePortsInRange } from './lib/ports.js';
@@ -144,23 +144,15 @@ export class EtcdCluster implements ClusterUnderTest {
     return { committed: term > afterTerm, term, detail: `term ${term}` };
   }
 
-  async signalAndWait(member: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
-    const process = this.member(member).process;
-    if (process === null) return;
-    process.signal(signal);
-    await process.exited;
+  signalAndWait(member: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    return signalAndWaitFor(this.member(member).process, signal);
   }
 
-  async restart(member: string, timeoutMs: number): Promise<void> {
-    this.launch(member);
-    await waitFor(
-      async () => {
-        const leader = await this.waitForLeader(timeoutMs);
-        const [mine, leaders] = await Promise.all([this.status(member), this.status(leader.member)]);
-        return Number(mine.raftAppliedIndex ?? 0) >= Number(leaders.raftIndex ?? 1) - 1 ? true : null;
-      },
-      { timeoutMs, what: `${this.label}: ${member} restarted and caught up` },
-    );
+  restart(member: string, timeoutMs: number): Promise<void> {
+    return relaunchAndCatchUp(this, member, timeoutMs, () => this.launch(member), async (name, leader) => {
+      const [mine, leaders] = await Promise.all([this.status(name), this.status(leader)]);
+      return Number(mine.raftAppliedIndex ?? 0) >= Number(leaders.raftIndex ?? 1) - 1;
+    });
   }
 
   async stop(): Promise<void> {

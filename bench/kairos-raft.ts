@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterUnderTest, LeaderInfo, WriteAttempt } from './lib/cluster.js';
+import { relaunchAndCatchUp, signalAndWaitFor, type ClusterUnderTest, type LeaderInfo, type WriteAttempt } from './lib/cluster.js';
 import { httpRequest, tryHttpRequest } from './lib/http.js';
 import type { LoadTarget } from './lib/load.js';
 import { freePort } from './lib/ports.js';
@@ -130,23 +130,15 @@ export class KairosCluster implements ClusterUnderTest {
     return { committed: response.status === 204, term: null, detail: `HTTP ${response.status}` };
   }
 
-  async signalAndWait(member: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
-    const process = this.replica(member).process;
-    if (process === null) return;
-    process.signal(signal);
-    await process.exited;
+  signalAndWait(member: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    return signalAndWaitFor(this.replica(member).process, signal);
   }
 
-  async restart(member: string, timeoutMs: number): Promise<void> {
-    this.launch(member);
-    await waitFor(
-      async () => {
-        const leader = await this.waitForLeader(timeoutMs);
-        const [mine, leaders] = await Promise.all([this.status(member), this.status(leader.member)]);
-        return mine.appliedIndex >= leaders.commitIndex ? true : null;
-      },
-      { timeoutMs, what: `${this.label}: ${member} restarted and caught up` },
-    );
+  restart(member: string, timeoutMs: number): Promise<void> {
+    return relaunchAndCatchUp(this, member, timeoutMs, () => this.launch(member), async (name, leader) => {
+      const [mine, leaders] = await Promise.all([this.status(name), this.status(leader)]);
+      return mine.appliedIndex >= leaders.commitIndex;
+    });
   }
 
   /** The running process of a replica (for IPC requests in the node-driver benchmark). */

@@ -4,6 +4,7 @@
  * their ratios compare like with like.
  */
 import type { LoadTarget } from './load.js';
+import { waitFor, type ManagedProcess } from './process.js';
 
 /** Outcome of one probing write during failover. */
 export interface WriteAttempt {
@@ -37,4 +38,32 @@ export interface ClusterUnderTest {
   signalAndWait(member: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<void>;
   /** Starts a stopped member again on its data dir and waits until it has caught up. */
   restart(member: string, timeoutMs: number): Promise<void>;
+}
+
+/** Sends `signal` to a member's process (if running) and resolves once it has exited. */
+export async function signalAndWaitFor(process: ManagedProcess | null, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+  if (process === null) return;
+  process.signal(signal);
+  await process.exited;
+}
+
+/**
+ * Relaunches a member and waits until it has caught up with the leader, as each system defines
+ * "caught up" (`caughtUp` compares the member's status with the leader's).
+ */
+export async function relaunchAndCatchUp(
+  cluster: Pick<ClusterUnderTest, 'label' | 'waitForLeader'>,
+  member: string,
+  timeoutMs: number,
+  launch: () => void,
+  caughtUp: (member: string, leader: string) => Promise<boolean>,
+): Promise<void> {
+  launch();
+  await waitFor(
+    async () => {
+      const leader = await cluster.waitForLeader(timeoutMs);
+      return (await caughtUp(member, leader.member)) ? true : null;
+    },
+    { timeoutMs, what: `${cluster.label}: ${member} restarted and caught up` },
+  );
 }

@@ -11,7 +11,6 @@ import { z } from 'zod';
 import { UnavailableError, ValidationError } from '../../lib/errors.js';
 import { encodeCommand } from '../state/machine.js';
 import type { MasterContext } from './context.js';
-import { sendError } from './raft.js';
 import { redirectUnlessLeader } from './redirect.js';
 
 const addBody = z.object({
@@ -80,10 +79,9 @@ export function registerMembershipRoutes(app: FastifyInstance, context: MasterCo
         return;
       }
       if (error instanceof UnavailableError && (error.details as { reason?: string }).reason === 'invalidConfChange') {
-        await sendError(reply, new ValidationError('id', 'that membership change is not allowed (it would change nothing or leave no voters)'));
-        return;
+        throw new ValidationError('id', 'that membership change is not allowed (it would change nothing or leave no voters)');
       }
-      await sendError(reply, error);
+      throw error;
     }
   }
 }

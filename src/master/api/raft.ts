@@ -1,10 +1,10 @@
 /**
  * Raft endpoints: `/raft/status` (this replica's view) and the replicated key-value store used by
  * tests and benchmarks. Writes answer 204 once applied on the leader; reads are linearizable via
- * ReadIndex. Keys ≤ 1 KiB, values ≤ 1 MiB; over either → 413 and nothing is written.
+ * ReadIndex. Keys ≤ 1 KiB, values ≤ 1 MiB; over either → 413 and nothing is written. Typed
+ * errors (not leader any more, timeout…) propagate to the server's one error mapping.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { KairosError, httpStatusOf } from '../../lib/errors.js';
 import { KV_MAX_KEY_BYTES, KV_MAX_VALUE_BYTES } from '../state/commands.js';
 import { encodeCommand } from '../state/machine.js';
 import type { MasterContext } from './context.js';
@@ -49,25 +49,23 @@ export function registerRaftRoutes(app: FastifyInstance, context: MasterContext)
       if (!checkKey(key, reply)) return;
       const body = request.body;
       const value = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-      await proposeOrFail(context, reply, () => context.node.propose(encodeCommand({ t: 'kv.put', key, value })));
+      await context.node.propose(encodeCommand({ t: 'kv.put', key, value }));
+      return reply.code(204).send();
     });
 
     kv.delete<{ Params: KeyParams }>('/raft/kv/:key', async (request, reply) => {
       if (await redirectUnlessLeader(context, request, reply)) return;
       const key = request.params.key;
       if (!checkKey(key, reply)) return;
-      await proposeOrFail(context, reply, () => context.node.propose(encodeCommand({ t: 'kv.delete', key })));
+      await context.node.propose(encodeCommand({ t: 'kv.delete', key }));
+      return reply.code(204).send();
     });
 
     kv.get<{ Params: KeyParams }>('/raft/kv/:key', async (request, reply) => {
       if (await redirectUnlessLeader(context, request, reply)) return;
       const key = request.params.key;
       if (!checkKey(key, reply)) return;
-      try {
-        await context.node.readBarrier();
-      } catch (error) {
-        return sendError(reply, error);
-      }
+      await context.node.readBarrier();
       const value = context.state.kv.get(key);
       if (value === undefined) return reply.code(404).send({ message: `no such key: ${key}` });
       return reply.type('application/octet-stream').send(Buffer.from(value));
@@ -79,22 +77,4 @@ function checkKey(key: string, reply: FastifyReply): boolean {
   if (Buffer.byteLength(key) <= KV_MAX_KEY_BYTES) return true;
   void reply.code(413).send({ message: `key exceeds the limit of ${KV_MAX_KEY_BYTES} bytes; nothing was written` });
   return false;
-}
-
-async function proposeOrFail(_context: MasterContext, reply: FastifyReply, propose: () => Promise<unknown>): Promise<void> {
-  try {
-    await propose();
-    await reply.code(204).send();
-  } catch (error) {
-    await sendError(reply, error);
-  }
-}
-
-/** Maps typed errors to a status and a JSON body naming what happened. */
-export async function sendError(reply: FastifyReply, error: unknown): Promise<void> {
-  if (error instanceof KairosError) {
-    await reply.code(httpStatusOf(error.code)).send({ message: error.message, code: error.code, ...error.details });
-    return;
-  }
-  throw error;
 }

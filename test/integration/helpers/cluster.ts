@@ -72,21 +72,20 @@ export class TestCluster {
   }
 
   /** SIGKILL: no shutdown path runs. */
-  async kill(replica: ReplicaSpec): Promise<void> {
-    const proc = replica.process;
-    if (!proc) return;
-    replica.log += proc.output();
-    proc.child.kill('SIGKILL');
-    await proc.exited;
-    replica.process = null;
+  kill(replica: ReplicaSpec): Promise<void> {
+    return this.signal(replica, 'SIGKILL');
   }
 
   /** SIGTERM: graceful shutdown (leadership transfer). */
-  async terminate(replica: ReplicaSpec): Promise<void> {
+  terminate(replica: ReplicaSpec): Promise<void> {
+    return this.signal(replica, 'SIGTERM');
+  }
+
+  private async signal(replica: ReplicaSpec, signal: NodeJS.Signals): Promise<void> {
     const proc = replica.process;
     if (!proc) return;
     replica.log += proc.output();
-    proc.child.kill('SIGTERM');
+    proc.child.kill(signal);
     await proc.exited;
     replica.process = null;
   }
