@@ -8,13 +8,16 @@ import type { StateMachine } from '../../raft/state-machine.js';
 import type { MasterCommand } from './commands.js';
 import { KvState } from './kv.js';
 import { MembersState, type MemberInfo } from './members.js';
+import type { ApplyResult, PartCommand, StatePart } from './part.js';
 
-export type ApplyResult = { ok: true } | { ok: false; error: string };
+export type { ApplyResult };
 
 interface SnapshotDocument {
   version: 1;
   kv: Array<[string, Uint8Array]>;
   members: MemberInfo[];
+  /** Each registered part's snapshot, by prefix. */
+  parts?: Record<string, unknown>;
 }
 
 export class MasterStateMachine implements StateMachine<ApplyResult> {
@@ -22,13 +25,35 @@ export class MasterStateMachine implements StateMachine<ApplyResult> {
   readonly members = new MembersState();
   /** Called after a command changed the members table (the shell re-points its transport). */
   onMembersChanged: (() => void) | null = null;
+  private readonly parts = new Map<string, StatePart>();
 
-  apply(command: Uint8Array): ApplyResult {
+  /** Registers a state part before the node starts (every replica registers the same parts). */
+  addPart(part: StatePart): void {
+    if (this.parts.has(part.prefix)) throw new Error(`state part ${part.prefix} registered twice`);
+    this.parts.set(part.prefix, part);
+  }
+
+  part<T extends StatePart>(prefix: string): T {
+    const part = this.parts.get(prefix);
+    if (!part) throw new Error(`no state part ${prefix}`);
+    return part as T;
+  }
+
+  apply(command: Uint8Array, index = 0): ApplyResult {
     let decoded: MasterCommand;
     try {
       decoded = decode<MasterCommand>(command);
     } catch (error) {
       return { ok: false, error: `undecodable command: ${(error as Error).message}` };
+    }
+    const type = typeof (decoded as { t?: unknown }).t === 'string' ? (decoded as { t: string }).t : '';
+    const dot = type.indexOf('.');
+    const part = dot > 0 ? this.parts.get(type.slice(0, dot)) : undefined;
+    if (part) {
+      const generic = decoded as unknown as PartCommand;
+      const result = part.apply(generic, index);
+      part.onApplied?.(generic, result, index);
+      return result;
     }
     switch (decoded.t) {
       case 'kv.put':
@@ -54,7 +79,9 @@ export class MasterStateMachine implements StateMachine<ApplyResult> {
   }
 
   snapshot(): Uint8Array {
-    const document: SnapshotDocument = { version: 1, kv: this.kv.toSnapshot(), members: this.members.toSnapshot() };
+    const parts: Record<string, unknown> = {};
+    for (const [prefix, part] of this.parts) parts[prefix] = part.toSnapshot();
+    const document: SnapshotDocument = { version: 1, kv: this.kv.toSnapshot(), members: this.members.toSnapshot(), parts };
     return encodeDocument(document);
   }
 
@@ -62,6 +89,7 @@ export class MasterStateMachine implements StateMachine<ApplyResult> {
     const document = decode<SnapshotDocument>(data);
     this.kv.restore(document.kv);
     this.members.restore(document.members);
+    for (const [prefix, part] of this.parts) part.restore(document.parts?.[prefix]);
     this.onMembersChanged?.();
   }
 }

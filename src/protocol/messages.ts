@@ -1,0 +1,88 @@
+/**
+ * The master ↔ agent protocol: msgpackr-encoded messages, one per length-prefixed frame
+ * (src/raft/transport/framing.ts), over one persistent TCP connection that the agent opens
+ * to a master's HTTP port (the only address operators give agents: `--masters h:p,...`).
+ * Plain data only, so every message survives msgpackr and JSON.
+ *
+ * Connecting: the agent sends `GET /agent/v1/connect HTTP/1.1` with `Connection: Upgrade`,
+ * `Upgrade: kairos-agent/1`. A follower answers `307` with `Location: //leader-host:port/...`
+ * (or `503` while no leader) and closes; the agent follows the hint, else tries its other
+ * master addresses (round robin, jittered backoff 100 ms doubling to 5 s). The leader answers
+ * `101 Switching Protocols` and from then on the socket carries frames both ways.
+ *
+ * Flow:
+ *  agent → leader:     `hello` (register or re-register; carries the agent's live tasks)
+ *  leader → agent:     `notLeader { leaderHint }` and closes, when it loses leadership
+ *  leader → agent:     `registered { agentId, term, heartbeatIntervalMs }`
+ *  agent → leader:     `heartbeat` every heartbeatIntervalMs; the leader answers `pong`
+ *                      (the agent treats a silent leader as gone after a few intervals and
+ *                      reconnects); the leader marks an agent unreachable after N missed
+ *                      heartbeats (default 5)
+ *  leader → agent:     `runTask`, `killTask`, `ack`, `shutdownFramework`, each with `term`
+ *  agent → leader:     `status` (one StatusUpdate; re-sent until `ack` with the same uuid)
+ *
+ * Fencing: every leader → agent command carries the leader's Raft term. The agent remembers
+ * the highest term it has seen (checkpointed) and refuses any command with a lower one
+ * (answering `refused`), so a deposed leader cannot cause effects.
+ */
+import type { StatusUpdate, TaskSpec } from '../agent/types.js';
+
+/** Frame kind byte for protocol messages (one kind; the message's `t` says the rest). */
+export const AGENT_FRAME_KIND = 1;
+/** Largest frame either side accepts (a re-register with thousands of tasks fits). */
+export const AGENT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+export const AGENT_PROTOCOL_VERSION = 1;
+
+/** Mesos Resource JSON (scalar or ranges), as frameworks see it in offers. */
+export interface WireResource {
+  name: string;
+  type: 'SCALAR' | 'RANGES' | 'SET';
+  scalar?: { value: number };
+  ranges?: { range: Array<{ begin: number; end: number }> };
+  set?: { item: string[] };
+  role?: string;
+  reservation?: { principal?: string; labels?: unknown };
+}
+
+/** A task the agent is running (or has just finished) as reported when it (re-)registers. */
+export interface ReportedTask {
+  spec: TaskSpec;
+  /** Latest state the agent knows (wire name, e.g. TASK_RUNNING). */
+  state: StatusUpdate['state'];
+  /** Resources the master gave the task (echoed back so a new leader can account them). */
+  resources?: WireResource[];
+}
+
+export type AgentToMaster =
+  | {
+      t: 'hello';
+      version: number;
+      /** Absent on first registration; the leader assigns one. */
+      agentId?: string;
+      hostname: string;
+      /** host:port of the agent's HTTP server (files API, /state). */
+      httpAddress: string;
+      resources: WireResource[];
+      attributes: Record<string, string>;
+      /** Non-terminal tasks (and terminal ones whose updates are unacknowledged). */
+      tasks: ReportedTask[];
+      /** Highest leader term this agent has seen (a master with a lower term must not lead it). */
+      highestTerm: number;
+    }
+  | { t: 'heartbeat'; agentId: string; seq: number }
+  | { t: 'status'; agentId: string; update: StatusUpdate }
+  /** Answer to a fenced command from a stale term (for logs and tests). */
+  | { t: 'refused'; agentId: string; term: number; highestTerm: number; what: string };
+
+export type MasterToAgent =
+  | { t: 'registered'; agentId: string; term: number; heartbeatIntervalMs: number; leaderId: string }
+  | { t: 'notLeader'; leaderHint: string | null }
+  | { t: 'pong'; term: number; seq: number }
+  | { t: 'runTask'; term: number; task: TaskSpec; resources: WireResource[] }
+  | { t: 'killTask'; term: number; frameworkId: string; taskId: string; gracePeriodMs?: number }
+  | { t: 'ack'; term: number; taskId: string; uuid: string }
+  | { t: 'shutdownFramework'; term: number; frameworkId: string }
+  /** The leader refuses this agent (e.g. its id was marked gone); the agent logs it and exits. */
+  | { t: 'shutdown'; term: number; reason: string };
+
+export type AgentMessage = AgentToMaster | MasterToAgent;
