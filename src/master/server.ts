@@ -12,6 +12,8 @@ import { registerMetricsRoutes } from './api/metrics.js';
 import type { TransportStats } from '../raft/transport/tcp-transport.js';
 import { registerRaftRoutes } from './api/raft.js';
 import { registerRedirectRoutes } from './api/redirect.js';
+import { registerChronosRoutes, type ChronosApiDeps } from '../chronos/install.js';
+import { registerSchedulerRoutes } from './api/scheduler/route.js';
 
 /** A server that is already listening (see src/cli/early-http.ts) for Fastify to take over. */
 export interface PreboundServer {
@@ -25,6 +27,8 @@ export interface ServerOptions {
   prebound?: PreboundServer | null;
   /** Serve HTTPS with this material (built through the one TLS factory in src/lib/net.ts). */
   https?: TlsConfig | null;
+  /** The Chronos REST API's deps (see src/chronos/install.ts); absent = no Chronos routes. */
+  chronos?: ChronosApiDeps | null;
 }
 
 export async function buildMasterServer(context: MasterContext, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -59,6 +63,8 @@ export async function buildMasterServer(context: MasterContext, options: ServerO
   registerRaftRoutes(app, context);
   registerMembershipRoutes(app, context);
   registerMetricsRoutes(app, context, options.transportStats ?? null);
+  if (options.chronos) registerChronosRoutes(app, context, options.chronos);
+  registerSchedulerRoutes(app, context);
   if (prebound) {
     // Held requests are replayed only once every route is registered.
     await app.ready();
