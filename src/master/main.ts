@@ -19,6 +19,7 @@ import { buildMasterServer } from './server.js';
 import { MasterStateMachine, encodeCommand } from './state/machine.js';
 import { KAIROS_VERSION } from '../version.js';
 import { takeEarlyServer } from '../cli/early-http.js';
+import { installChronosState } from '../chronos/install.js';
 
 export interface RunningMaster {
   context: MasterContext;
@@ -40,6 +41,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
   });
   const state = new MasterStateMachine();
   state.onMembersChanged = () => reconcilePeers(config, state, transport);
+  const chronos = installChronosState(state, { logger: logger.child({ component: 'chronos' }) });
   const node = await RaftNode.start({
     config: {
       ...defaultRaftConfig,
@@ -68,6 +70,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     https: tls ? { ...tls, requestClientCert: false } : null,
     prebound,
     transportStats: () => transport.stats(),
+    chronos,
   });
   if (!prebound) {
     const [host, port] = splitAddress(config.http);
