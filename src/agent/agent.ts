@@ -129,6 +129,15 @@ export class Agent {
     return this.store.setAgentId(agentId);
   }
 
+  /** Highest master term seen (checkpointed, for fencing commands of deposed leaders). */
+  highestTerm(): Promise<number> {
+    return this.store.highestTerm();
+  }
+
+  setHighestTerm(term: number): Promise<void> {
+    return this.store.setHighestTerm(term);
+  }
+
   /** Stops timers and closes the checkpoint; running tasks are left alone (as in a crash). */
   async close(): Promise<void> {
     this.closed = true;

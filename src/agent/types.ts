@@ -5,6 +5,7 @@
  */
 import type { TaskStateName } from '../actors/task-state.js';
 import type { HealthCheckSpec } from './health-check.js';
+import type { WireResource } from '../protocol/messages.js';
 
 export type { TaskStateName };
 
@@ -52,6 +53,8 @@ export interface TaskSpec {
   killGracePeriodMs?: number;
   /** Send TASK_STARTING before TASK_RUNNING (some framework clients break on it, so opt-in). */
   sendStarting?: boolean;
+  /** Resources the master gave the task (kept so a re-registration can report them). */
+  resources?: WireResource[];
 }
 
 /** Why a task reached the state it did (a subset of Mesos TaskStatus.Reason). */

@@ -1,9 +1,10 @@
 /**
- * The `kairos` command. Subcommands: `master` (one replica), `dev` (a local HA cluster).
+ * The `kairos` command. Subcommands: `master` (one replica), `agent`, `dev` (a local HA cluster).
  * Usage errors and bad configuration print one line on stderr and exit with code 2.
  */
 import { Command, CommanderError } from 'commander';
 import { KAIROS_VERSION } from '../version.js';
+import { addAgentCommand } from './agent.js';
 import { addDevCommand } from './dev.js';
 import { addMasterCommand } from './master.js';
 import { exitWithUsageError } from './exit.js';
@@ -18,6 +19,7 @@ program
   .configureOutput({ writeErr: () => undefined });
 
 addMasterCommand(program);
+addAgentCommand(program);
 addDevCommand(program);
 
 try {

@@ -4,7 +4,7 @@
  * flag) and the unacknowledged status updates. Every write is synced (fsync), because a
  * checkpoint exists to survive the agent being SIGKILLed right after it returns.
  *
- * Keys: `agent:id`, `task:<taskId>`, `update:<seq>` (16-digit, so iteration order is the order
+ * Keys: `agent:id`, `agent:term` (highest master term seen, for fencing), `task:<taskId>`, `update:<seq>` (16-digit, so iteration order is the order
  * the updates were saved; the per-task order of the status update streams depends on it).
  */
 import { Level } from 'level';
@@ -40,6 +40,15 @@ export class CheckpointStore implements PendingUpdateStore {
 
   async setAgentId(agentId: string): Promise<void> {
     await this.db.put('agent:id', agentId, SYNC);
+  }
+
+  /** Highest master term this agent has seen (0 before any). */
+  async highestTerm(): Promise<number> {
+    return Number((await this.db.get('agent:term')) ?? 0);
+  }
+
+  async setHighestTerm(term: number): Promise<void> {
+    await this.db.put('agent:term', String(term), SYNC);
   }
 
   async putTask(record: TaskRecord): Promise<void> {

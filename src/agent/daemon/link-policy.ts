@@ -1,0 +1,49 @@
+/**
+ * The master link's decisions as pure functions (no I/O, no clock, no randomness): term
+ * fencing, reconnect backoff, which master to dial next, and when a silent master is gone.
+ */
+
+/** Reconnect backoff: 100 ms doubling to 5 s (messages.ts), jittered into [½, 1] of the step. */
+export const LINK_BACKOFF = { minMs: 100, maxMs: 5_000 } as const;
+
+/** A master is taken as gone after this many heartbeat intervals without a pong. */
+export const DEFAULT_MISSED_PONGS = 3;
+
+export type FenceVerdict =
+  /** The command's term is current or newer; `raised` says the highest term moved up. */
+  | { accept: true; highestTerm: number; raised: boolean }
+  | { accept: false; highestTerm: number };
+
+/**
+ * Term fencing: a command from a term lower than the highest seen comes from a deposed leader
+ * and must cause no effect; an equal or higher term is accepted and becomes the highest.
+ */
+export function fence(highestTerm: number, term: number): FenceVerdict {
+  if (term < highestTerm) return { accept: false, highestTerm };
+  return { accept: true, highestTerm: term, raised: term > highestTerm };
+}
+
+/**
+ * Delay before the `attempt`-th (0-based) round of dialling after a failed round;
+ * `unit` ∈ [0, 1) is the caller's random draw, so the same inputs give the same delay.
+ */
+export function backoffDelayMs(attempt: number, unit: number, policy: { minMs: number; maxMs: number } = LINK_BACKOFF): number {
+  const step = Math.min(policy.maxMs, policy.minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(step / 2 + (step / 2) * Math.min(Math.max(unit, 0), 1));
+}
+
+/**
+ * Where to dial next: a leader hint (from a 307 or `notLeader`) wins unless we have already
+ * followed too many hints in a row (a redirect loop while leadership moves); otherwise the next
+ * master in round-robin order.
+ */
+export function nextTarget(masters: readonly string[], cursor: number, hint: string | null, hops: number, maxHops = 3): { address: string; cursor: number; hops: number } {
+  if (hint && hops < maxHops) return { address: hint, cursor, hops: hops + 1 };
+  const next = (cursor + 1) % masters.length;
+  return { address: masters[next]!, cursor: next, hops: 0 };
+}
+
+/** True when the master has not answered a heartbeat for `missedPongs` intervals. */
+export function masterSilent(nowMs: number, lastHeardMs: number, intervalMs: number, missedPongs = DEFAULT_MISSED_PONGS): boolean {
+  return nowMs - lastHeardMs > intervalMs * missedPongs;
+}

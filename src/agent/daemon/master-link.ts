@@ -1,0 +1,356 @@
+/**
+ * The agent's link to the leading master (protocol: src/protocol/messages.ts). One loop dials
+ * the masters round robin (following 307 and `notLeader` hints to the leader), registers with
+ * `hello`, heartbeats, and treats a closed socket or a master silent for a few heartbeat
+ * intervals as gone: it then dials again, with jittered backoff after a round in which no
+ * master took us. Every master command passes term fencing (link-policy.ts) before it reaches
+ * the host; a stale one is answered `refused` and does nothing.
+ *
+ * The link knows nothing of tasks: the host (the real agent, or a simulated one) describes
+ * itself for `hello`, persists what must survive a restart, and carries out commands.
+ */
+import type { Clock, TimerHandle } from '../../lib/clock.js';
+import { silentLogger, type Logger } from '../../lib/log.js';
+import { dialMaster, FrameConnection } from '../../protocol/connection.js';
+import { AGENT_PROTOCOL_VERSION, type AgentToMaster, type MasterToAgent } from '../../protocol/messages.js';
+import type { StatusUpdate } from '../types.js';
+import { backoffDelayMs, DEFAULT_MISSED_PONGS, fence, masterSilent, nextTarget } from './link-policy.js';
+
+/** What the link needs of a connection (FrameConnection has it; unit tests fake it). */
+export interface LinkConnection {
+  send(message: AgentToMaster): boolean;
+  close(error?: Error | null): void;
+  onMessage: (message: MasterToAgent) => void;
+  onClose: (error: Error | null) => void;
+}
+
+export type LinkDialResult =
+  | { kind: 'connected'; connection: LinkConnection }
+  | { kind: 'redirect'; leader: string | null }
+  | { kind: 'unavailable'; reason: string };
+
+export type Dialer = (address: string) => Promise<LinkDialResult>;
+
+/** The `hello` fields the host provides (the link adds version and highestTerm). */
+export type HelloBody = Omit<Extract<AgentToMaster, { t: 'hello' }>, 't' | 'version' | 'highestTerm'>;
+
+/** Commands the host carries out once they have passed fencing. */
+export type MasterCommand = Extract<MasterToAgent, { t: 'runTask' | 'killTask' | 'ack' | 'shutdownFramework' | 'shutdown' }>;
+
+/** The agent behind the link. */
+export interface LinkHost {
+  describe(): Promise<HelloBody> | HelloBody;
+  /** Registered (again): persist the id, then re-send unacknowledged updates. */
+  registered(agentId: string, info: { term: number; leaderId: string; master: string }): Promise<void> | void;
+  command(command: MasterCommand): Promise<void> | void;
+  /** Persist the highest term seen before any command of that term has effects. */
+  saveHighestTerm(term: number): Promise<void> | void;
+}
+
+export interface MasterLinkOptions {
+  /** host:port of every master's HTTP server. */
+  masters: readonly string[];
+  host: LinkHost;
+  clock: Clock;
+  highestTerm?: number;
+  dial?: Dialer;
+  /** Uniform draw in [0, 1) for backoff jitter (tests pass a seeded one). */
+  random?: () => number;
+  missedPongs?: number;
+  /** A master that upgraded but does not answer `hello` in time is dropped. */
+  registrationTimeoutMs?: number;
+  backoff?: { minMs: number; maxMs: number };
+  log?: Logger;
+}
+
+export type LinkState = 'idle' | 'dialing' | 'registering' | 'registered' | 'backoff' | 'stopped';
+
+/** Dials with dialMaster and wraps an upgraded socket in a FrameConnection. */
+export function frameDialer(timeoutMs = 3_000): Dialer {
+  return async (address) => {
+    const result = await dialMaster(address, timeoutMs);
+    if (result.kind !== 'connected') return result;
+    return { kind: 'connected', connection: new FrameConnection<MasterToAgent, AgentToMaster>(result.socket, result.head) };
+  };
+}
+
+export class MasterLink {
+  private linkState: LinkState = 'idle';
+  private highest: number;
+  private id: string | null = null;
+  private connection: LinkConnection | null = null;
+  private masterAddress: string | null = null;
+  private timers = new Set<TimerHandle>();
+  private wakeBackoff: (() => void) | null = null;
+  private readonly log: Logger;
+  /** Commands are handled one at a time, in arrival order. */
+  private work: Promise<void> = Promise.resolve();
+  private seq = 0;
+  private lastHeardMs = 0;
+  /** Counters for /metrics and tests. */
+  readonly stats = { registrations: 0, refused: 0, disconnects: 0, dials: 0 };
+  onStateChange: (state: LinkState) => void = () => {};
+
+  constructor(private readonly options: MasterLinkOptions) {
+    if (options.masters.length === 0) throw new Error('MasterLink needs at least one master address');
+    this.highest = options.highestTerm ?? 0;
+    this.log = options.log ?? silentLogger();
+  }
+
+  get state(): LinkState {
+    return this.linkState;
+  }
+
+  get highestTerm(): number {
+    return this.highest;
+  }
+
+  get agentId(): string | null {
+    return this.id;
+  }
+
+  /** host:port of the master we are registered with, or null. */
+  get master(): string | null {
+    return this.linkState === 'registered' ? this.masterAddress : null;
+  }
+
+  /** Starts the dial loop (returns at once). */
+  start(): void {
+    if (this.linkState !== 'idle') return;
+    void this.loop().catch((error: unknown) => this.log.error({ err: error }, 'master link loop failed'));
+  }
+
+  /** Closes the connection and stops dialling; pending work finishes. */
+  async stop(): Promise<void> {
+    this.setState('stopped');
+    for (const timer of this.timers) timer.cancel();
+    this.timers.clear();
+    this.wakeBackoff?.();
+    this.connection?.close(null);
+    await this.work;
+  }
+
+  /** Sends a status update while registered; false otherwise (the update manager re-sends). */
+  sendStatus(update: StatusUpdate): boolean {
+    if (this.linkState !== 'registered' || !this.connection || this.id === null) return false;
+    return this.connection.send({ t: 'status', agentId: this.id, update });
+  }
+
+  /** Drops the current connection (tests, or a host that knows the master is gone). */
+  disconnect(): void {
+    this.connection?.close(null);
+  }
+
+  private async loop(): Promise<void> {
+    const masters = this.options.masters;
+    const dial = this.options.dial ?? frameDialer();
+    const random = this.options.random ?? Math.random;
+    let cursor = masters.length - 1;
+    let hint: string | null = null;
+    let hops = 0;
+    let failures = 0;
+    let round = 0;
+    while (this.linkState !== 'stopped') {
+      const target = nextTarget(masters, cursor, hint, hops);
+      cursor = target.cursor;
+      hops = target.hops;
+      hint = null;
+      this.setState('dialing');
+      this.stats.dials++;
+      const result = await dial(target.address);
+      if (this.isStopped()) {
+        if (result.kind === 'connected') result.connection.close(null);
+        return;
+      }
+      if (result.kind === 'connected') {
+        const outcome = await this.session(result.connection, target.address);
+        hint = outcome.hint;
+        if (outcome.registered) {
+          failures = 0;
+          round = 0;
+          hops = 0;
+          continue;
+        }
+      } else if (result.kind === 'redirect' && result.leader) {
+        hint = result.leader;
+        continue;
+      } else {
+        this.log.debug({ master: target.address, reason: result.kind === 'unavailable' ? result.reason : 'no leader' }, 'master unavailable');
+      }
+      if (hint) continue;
+      failures++;
+      if (failures >= masters.length) {
+        failures = 0;
+        await this.backoff(backoffDelayMs(round++, random(), this.options.backoff));
+      }
+    }
+  }
+
+  /** One connection's life: hello, registration, heartbeats, commands; resolves on close. */
+  private session(connection: LinkConnection, address: string): Promise<{ registered: boolean; hint: string | null }> {
+    return new Promise((resolve) => {
+      let registered = false;
+      let hint: string | null = null;
+      this.connection = connection;
+      this.masterAddress = address;
+      this.setState('registering');
+      const registrationTimer = this.timer(this.options.registrationTimeoutMs ?? 10_000, () => {
+        if (!registered) {
+          this.log.warn({ master: address }, 'no registration answer; trying another master');
+          connection.close(null);
+        }
+      });
+      connection.onClose = (error) => {
+        registrationTimer.cancel();
+        this.stopHeartbeats();
+        if (this.connection === connection) this.connection = null;
+        if (registered) {
+          this.stats.disconnects++;
+          this.log.warn({ master: address, err: error ?? undefined }, 'master connection lost; reconnecting');
+        }
+        if (!this.isStopped()) this.setState('dialing');
+        resolve({ registered, hint });
+      };
+      connection.onMessage = (message) => {
+        this.lastHeardMs = this.options.clock.monotonicMs();
+        if (message.t === 'notLeader') {
+          hint = message.leaderHint;
+          connection.close(null);
+          return;
+        }
+        if (message.t === 'pong') return;
+        this.enqueue(async () => {
+          if (message.t === 'registered') {
+            registered = await this.onRegistered(connection, message, address);
+            registrationTimer.cancel();
+            return;
+          }
+          if (registered) await this.onCommand(connection, message);
+        });
+      };
+      void this.sendHello(connection);
+    });
+  }
+
+  private async sendHello(connection: LinkConnection): Promise<void> {
+    try {
+      const body = await this.options.host.describe();
+      connection.send({ t: 'hello', version: AGENT_PROTOCOL_VERSION, ...body, highestTerm: this.highest });
+    } catch (error) {
+      this.log.error({ err: error }, 'cannot describe the agent for hello');
+      connection.close(error as Error);
+    }
+  }
+
+  private async onRegistered(connection: LinkConnection, message: Extract<MasterToAgent, { t: 'registered' }>, address: string): Promise<boolean> {
+    const verdict = fence(this.highest, message.term);
+    if (!verdict.accept) {
+      this.refuse(connection, message.term, 'registered', message.agentId);
+      connection.close(null);
+      return false;
+    }
+    if (verdict.raised) await this.raiseTerm(verdict.highestTerm);
+    this.id = message.agentId;
+    this.stats.registrations++;
+    this.setState('registered');
+    this.log.info({ agentId: message.agentId, master: address, leaderId: message.leaderId, term: message.term }, 'registered with the leading master');
+    this.startHeartbeats(connection, message.heartbeatIntervalMs);
+    await this.options.host.registered(message.agentId, { term: message.term, leaderId: message.leaderId, master: address });
+    return true;
+  }
+
+  private async onCommand(connection: LinkConnection, message: MasterCommand | Extract<MasterToAgent, { t: 'registered' }>): Promise<void> {
+    if (message.t === 'registered') return;
+    const verdict = fence(this.highest, message.term);
+    if (!verdict.accept) {
+      this.refuse(connection, message.term, message.t, this.id ?? '');
+      return;
+    }
+    if (verdict.raised) await this.raiseTerm(verdict.highestTerm);
+    await this.options.host.command(message);
+  }
+
+  private refuse(connection: LinkConnection, term: number, what: string, agentId: string): void {
+    this.stats.refused++;
+    this.log.warn({ term, highestTerm: this.highest, what }, 'refused a command from a stale master term');
+    connection.send({ t: 'refused', agentId, term, highestTerm: this.highest, what });
+  }
+
+  private async raiseTerm(term: number): Promise<void> {
+    this.highest = term;
+    await this.options.host.saveHighestTerm(term);
+  }
+
+  private heartbeat: TimerHandle | null = null;
+
+  private startHeartbeats(connection: LinkConnection, intervalMs: number): void {
+    this.stopHeartbeats();
+    const every = Math.max(10, intervalMs);
+    this.lastHeardMs = this.options.clock.monotonicMs();
+    const beat = (): void => {
+      this.heartbeat = null;
+      if (this.connection !== connection || this.id === null) return;
+      if (masterSilent(this.options.clock.monotonicMs(), this.lastHeardMs, every, this.options.missedPongs ?? DEFAULT_MISSED_PONGS)) {
+        this.log.warn({ master: this.masterAddress }, 'master silent for too long; reconnecting');
+        connection.close(null);
+        return;
+      }
+      connection.send({ t: 'heartbeat', agentId: this.id, seq: ++this.seq });
+      this.heartbeat = this.timer(every, beat);
+    };
+    beat();
+  }
+
+  private stopHeartbeats(): void {
+    if (this.heartbeat) {
+      this.heartbeat.cancel();
+      this.timers.delete(this.heartbeat);
+    }
+    this.heartbeat = null;
+  }
+
+  private backoff(delayMs: number): Promise<void> {
+    this.setState('backoff');
+    return new Promise((resolve) => {
+      const timer = this.timer(delayMs, () => {
+        this.wakeBackoff = null;
+        resolve();
+      });
+      this.wakeBackoff = () => {
+        timer.cancel();
+        resolve();
+      };
+    });
+  }
+
+  /** A clock timer that `stop()` cancels. */
+  private timer(delayMs: number, fn: () => void): TimerHandle {
+    let handle: TimerHandle | null = null;
+    const wrapped: TimerHandle = {
+      cancel: () => {
+        handle?.cancel();
+        this.timers.delete(wrapped);
+      },
+    };
+    handle = this.options.clock.setTimer(delayMs, () => {
+      this.timers.delete(wrapped);
+      fn();
+    });
+    this.timers.add(wrapped);
+    return wrapped;
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.work = this.work.then(task).catch((error: unknown) => this.log.error({ err: error }, 'master command failed'));
+  }
+
+  private isStopped(): boolean {
+    return this.linkState === 'stopped';
+  }
+
+  private setState(state: LinkState): void {
+    if (this.linkState === 'stopped' || this.linkState === state) return;
+    this.linkState = state;
+    this.onStateChange(state);
+  }
+}

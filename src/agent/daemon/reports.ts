@@ -1,0 +1,33 @@
+/**
+ * Pure translations between the agent's records and the protocol: which tasks a (re-)register
+ * reports, and the TaskSpec the agent launches for a `runTask`.
+ */
+import type { ReportedTask, WireResource } from '../../protocol/messages.js';
+import type { TaskRecord, TaskSpec } from '../types.js';
+import { scalarOf } from './resources.js';
+
+/**
+ * Tasks for `hello`: every live task, plus terminal ones whose updates the master has not yet
+ * acknowledged (so a new leader learns how they ended).
+ */
+export function reportedTasks(records: readonly TaskRecord[], unacknowledgedTaskIds: ReadonlySet<string>): ReportedTask[] {
+  return records
+    .filter((r) => r.phase !== 'terminal' || unacknowledgedTaskIds.has(r.spec.taskId))
+    .map((r) => ({ spec: r.spec, state: r.lastState, ...(r.spec.resources ? { resources: r.spec.resources } : {}) }));
+}
+
+/**
+ * The spec to launch for a `runTask`: the master's spec with its resources kept (for later
+ * reports) and cpu/mem limits taken from them where the spec has none.
+ */
+export function launchSpec(task: TaskSpec, resources: readonly WireResource[]): TaskSpec {
+  const cpus = scalarOf(resources, 'cpus');
+  const memMb = scalarOf(resources, 'mem');
+  const limits = { ...(cpus > 0 ? { cpus } : {}), ...(memMb > 0 ? { memMb } : {}), ...task.limits };
+  return { ...task, ...(Object.keys(limits).length > 0 ? { limits } : {}), ...(resources.length > 0 ? { resources: [...resources] } : {}) };
+}
+
+/** Live tasks of one framework (what `shutdownFramework` kills). */
+export function liveTasksOf(records: readonly TaskRecord[], frameworkId: string): string[] {
+  return records.filter((r) => r.spec.frameworkId === frameworkId && r.phase !== 'terminal').map((r) => r.spec.taskId);
+}
