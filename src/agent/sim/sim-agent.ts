@@ -1,0 +1,208 @@
+/**
+ * Simulated agents: the real master link (master-link.ts, same protocol, same fencing) in
+ * front of a fake task runner. A task answers `runTask` with TASK_RUNNING, then TASK_FINISHED
+ * after a configurable duration (or when the test says so); `killTask` ends it TASK_KILLED.
+ * Updates stay pending until acknowledged and are re-sent after every (re-)registration.
+ * Nothing is written to disk; all timers of all agents share one TimerWheel.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../lib/log.js';
+import type { ReportedTask, WireResource } from '../../protocol/messages.js';
+import { parseResources, withDefaults } from '../daemon/resources.js';
+import { MasterLink, type Dialer, type HelloBody, type LinkHost, type MasterCommand } from '../daemon/master-link.js';
+import type { StatusUpdate, TaskSpec, TaskStateName } from '../types.js';
+import type { TimerHandle } from '../../lib/clock.js';
+import { TimerWheel } from './timer-wheel.js';
+
+export interface SimAgentOptions {
+  masters: readonly string[];
+  /** Unique per agent (also its hostname unless `hostname` is given). */
+  name: string;
+  hostname?: string;
+  /** Mesos resource text; missing cpus/mem/disk/ports get 4 / 8192 / 20000 / [31000-32000]. */
+  resources?: string;
+  attributes?: Record<string, string>;
+  /** How long a task runs before TASK_FINISHED; null: until `finish()` or a kill. Default 1 s. */
+  taskDurationMs?: number | null | ((task: TaskSpec) => number | null);
+  wheel: TimerWheel;
+  dial?: Dialer;
+  log?: Logger;
+}
+
+interface SimTask {
+  spec: TaskSpec;
+  resources: WireResource[];
+  state: TaskStateName;
+  finishTimer: TimerHandle | null;
+}
+
+const TERMINAL = new Set<TaskStateName>(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE']);
+
+export class SimAgent implements LinkHost {
+  readonly link: MasterLink;
+  readonly resources: WireResource[];
+  private readonly tasks = new Map<string, SimTask>();
+  /** Unacknowledged updates in the order they were made. */
+  private readonly pending = new Map<string, StatusUpdate>();
+  private storedId: string | undefined;
+  private stopped = false;
+  /** Every update this agent made, for tests and benches. */
+  readonly updatesMade: StatusUpdate[] = [];
+  onShutdown: (reason: string) => void = () => {};
+
+  constructor(private readonly options: SimAgentOptions) {
+    this.resources = withDefaults(parseResources(options.resources ?? ''), { cpus: 4, memMb: 8192, diskMb: 20_000 });
+    this.link = new MasterLink({
+      masters: options.masters,
+      host: this,
+      clock: options.wheel,
+      ...(options.dial ? { dial: options.dial } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+  }
+
+  get agentId(): string | undefined {
+    return this.storedId;
+  }
+
+  start(): void {
+    this.link.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const task of this.tasks.values()) task.finishTimer?.cancel();
+    await this.link.stop();
+  }
+
+  /** Ends a running task now with `state` (default TASK_FINISHED). */
+  finish(taskId: string, state: TaskStateName = 'TASK_FINISHED'): boolean {
+    const task = this.tasks.get(taskId);
+    if (!task || TERMINAL.has(task.state)) return false;
+    this.transition(task, state);
+    return true;
+  }
+
+  taskStates(): Record<string, TaskStateName> {
+    return Object.fromEntries([...this.tasks].map(([id, t]) => [id, t.state]));
+  }
+
+  pendingUpdates(): number {
+    return this.pending.size;
+  }
+
+  describe(): HelloBody {
+    const unacknowledged = new Set([...this.pending.values()].map((u) => u.taskId));
+    const tasks: ReportedTask[] = [...this.tasks.values()]
+      .filter((t) => !TERMINAL.has(t.state) || unacknowledged.has(t.spec.taskId))
+      .map((t) => ({ spec: t.spec, state: t.state, resources: t.resources }));
+    return {
+      ...(this.storedId ? { agentId: this.storedId } : {}),
+      hostname: this.options.hostname ?? this.options.name,
+      httpAddress: `${this.options.hostname ?? '127.0.0.1'}:0`,
+      resources: this.resources,
+      attributes: this.options.attributes ?? {},
+      tasks,
+    };
+  }
+
+  registered(agentId: string): void {
+    this.storedId = agentId;
+    // Re-send every unacknowledged update (the real agent sends each task's oldest; the master copes with both).
+    for (const update of this.pending.values()) this.link.sendStatus(update);
+  }
+
+  saveHighestTerm(): void {
+    // In memory only: the link keeps the highest term for the simulated agent's life.
+  }
+
+  command(command: MasterCommand): void {
+    switch (command.t) {
+      case 'runTask':
+        return this.run(command.task, command.resources);
+      case 'killTask': {
+        const task = this.tasks.get(command.taskId);
+        if (task && !TERMINAL.has(task.state)) this.transition(task, 'TASK_KILLED');
+        return;
+      }
+      case 'ack':
+        this.pending.delete(command.uuid);
+        return;
+      case 'shutdownFramework':
+        for (const task of this.tasks.values()) {
+          if (task.spec.frameworkId === command.frameworkId && !TERMINAL.has(task.state)) this.transition(task, 'TASK_KILLED');
+        }
+        return;
+      case 'shutdown':
+        this.onShutdown(command.reason);
+        void this.stop();
+        return;
+    }
+  }
+
+  private run(spec: TaskSpec, resources: WireResource[]): void {
+    if (this.tasks.has(spec.taskId) || this.stopped) return;
+    const task: SimTask = { spec, resources, state: 'TASK_STAGING', finishTimer: null };
+    this.tasks.set(spec.taskId, task);
+    this.transition(task, 'TASK_RUNNING');
+    const duration = this.durationOf(spec);
+    if (duration !== null) task.finishTimer = this.options.wheel.setTimer(duration, () => this.finish(spec.taskId));
+  }
+
+  private durationOf(spec: TaskSpec): number | null {
+    const d = this.options.taskDurationMs;
+    if (typeof d === 'function') return d(spec);
+    return d === undefined ? 1_000 : d;
+  }
+
+  private transition(task: SimTask, state: TaskStateName): void {
+    task.state = state;
+    if (TERMINAL.has(state)) {
+      task.finishTimer?.cancel();
+      task.finishTimer = null;
+    }
+    const update: StatusUpdate = {
+      uuid: randomUUID(),
+      taskId: task.spec.taskId,
+      frameworkId: task.spec.frameworkId,
+      state,
+      timestampMs: this.options.wheel.nowMs(),
+      ...(state === 'TASK_FINISHED' ? { exitStatus: 0 } : {}),
+    };
+    this.pending.set(update.uuid, update);
+    this.updatesMade.push(update);
+    this.link.sendStatus(update);
+  }
+}
+
+export interface SimFleetOptions extends Omit<SimAgentOptions, 'name' | 'wheel'> {
+  count: number;
+  /** Agent names are `${prefix}${i}` (default "sim-"). */
+  prefix?: string;
+  tickMs?: number;
+}
+
+/** Many simulated agents on one timer wheel. */
+export class SimFleet {
+  readonly wheel: TimerWheel;
+  readonly agents: SimAgent[];
+
+  constructor(options: SimFleetOptions) {
+    this.wheel = new TimerWheel(options.tickMs ?? 10);
+    const { count, prefix, tickMs: _tickMs, ...agentOptions } = options;
+    this.agents = Array.from({ length: count }, (_, i) => new SimAgent({ ...agentOptions, name: `${prefix ?? 'sim-'}${i + 1}`, wheel: this.wheel }));
+  }
+
+  start(): void {
+    for (const agent of this.agents) agent.start();
+  }
+
+  registered(): number {
+    return this.agents.filter((a) => a.link.state === 'registered').length;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.agents.map((a) => a.stop()));
+    this.wheel.stop();
+  }
+}
