@@ -5,6 +5,8 @@
 import type { Logger } from '../../lib/log.js';
 import type { RaftNode } from '../../raft/driver.js';
 import type { MasterStateMachine } from '../state/machine.js';
+import type { SchedulerPort } from '../leader/scheduler-port.js';
+import type { RegistryView } from '../registry/types.js';
 
 export interface MasterContext {
   node: RaftNode;
@@ -15,6 +17,14 @@ export interface MasterContext {
   /** This replica's own Raft address (host:port). */
   raftAddress: string;
   version: string;
+  /** The replicated registry (every replica; authoritative on the leader). Absent in tests that
+   * build a bare server. */
+  registry?: RegistryView;
+  /** The v1 scheduler API of this replica while it leads and has caught up; null otherwise
+   * (routes then redirect to the leader or answer 503). */
+  scheduler?: () => SchedulerPort | null;
+  /** Process start, for /master/state `start_time` and uptime metrics. */
+  startedAtMs?: number;
 }
 
 /** host:port of the leader's HTTP server, or null while no leader (or its address) is known. */

@@ -1,0 +1,134 @@
+/**
+ * One framed msgpackr connection of the master ↔ agent protocol (messages.ts), on a socket that
+ * has already been upgraded from HTTP. Both sides use it: the agent after `dialMaster`, the
+ * leader after `acceptAgentUpgrade`.
+ */
+import http, { type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { decode, encode } from '../lib/codec.js';
+import { ProtocolError } from '../lib/errors.js';
+import { FrameDecoder, frameParts } from '../raft/transport/framing.js';
+import { AGENT_FRAME_KIND, AGENT_MAX_FRAME_BYTES, type AgentMessage } from './messages.js';
+
+export const AGENT_CONNECT_PATH = '/agent/v1/connect';
+export const AGENT_UPGRADE_PROTOCOL = 'kairos-agent/1';
+
+export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> {
+  private readonly decoder = new FrameDecoder(AGENT_MAX_FRAME_BYTES);
+  private closed = false;
+  onMessage: (message: In) => void = () => {};
+  onClose: (error: Error | null) => void = () => {};
+
+  constructor(readonly socket: Socket | Duplex, head?: Buffer) {
+    (socket as Socket).setNoDelay?.(true);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', (error: Error) => this.close(error));
+    socket.on('close', () => this.close(null));
+    if (head && head.length > 0) queueMicrotask(() => this.receive(head));
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Queues one message; false once the connection is closed (the message is dropped). */
+  send(message: Out): boolean {
+    if (this.closed) return false;
+    const [header, body] = frameParts(AGENT_FRAME_KIND, encode(message));
+    this.socket.write(Buffer.concat([header!, body!]));
+    return true;
+  }
+
+  close(error: Error | null = null): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.onClose(error);
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    let payloads: Buffer[];
+    try {
+      payloads = this.decoder.push(chunk);
+    } catch (error) {
+      this.close(error as Error);
+      return;
+    }
+    for (const payload of payloads) {
+      if (this.closed) return;
+      if (payload[0] !== AGENT_FRAME_KIND) {
+        this.close(new ProtocolError(`unexpected frame kind ${payload[0]}`));
+        return;
+      }
+      let message: In;
+      try {
+        message = decode<In>(payload.subarray(1));
+      } catch (error) {
+        this.close(new ProtocolError(`undecodable frame: ${(error as Error).message}`));
+        return;
+      }
+      this.onMessage(message);
+    }
+  }
+}
+
+/** Outcome of dialling one master: a live connection, a redirect to the leader, or none. */
+export type DialResult =
+  | { kind: 'connected'; socket: Socket; head: Buffer }
+  | { kind: 'redirect'; leader: string | null }
+  | { kind: 'unavailable'; reason: string };
+
+/** Agent side: asks the master at `address` (host:port of its HTTP server) to upgrade. */
+export function dialMaster(address: string, timeoutMs = 3_000): Promise<DialResult> {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(at + 1));
+  return new Promise((resolve) => {
+    const request = http.request({
+      host,
+      port,
+      path: AGENT_CONNECT_PATH,
+      method: 'GET',
+      headers: { Connection: 'Upgrade', Upgrade: AGENT_UPGRADE_PROTOCOL },
+      timeout: timeoutMs,
+    });
+    request.on('upgrade', (_response: IncomingMessage, socket: Socket, head: Buffer) => {
+      socket.setTimeout(0);
+      resolve({ kind: 'connected', socket, head });
+    });
+    request.on('response', (response: IncomingMessage) => {
+      response.resume();
+      const location = response.headers.location ?? '';
+      const match = location.match(/^(?:https?:)?\/\/([^/]+)/);
+      if (response.statusCode === 307) resolve({ kind: 'redirect', leader: match ? match[1]! : null });
+      else resolve({ kind: 'unavailable', reason: `HTTP ${response.statusCode}` });
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', (error) => resolve({ kind: 'unavailable', reason: error.message }));
+    request.end();
+  });
+}
+
+/** Master side: completes the upgrade handshake on a raw socket from `server.on('upgrade')`.
+ * Returns false (and answers 400) when the request is not an agent protocol upgrade. */
+export function acceptAgentUpgrade(request: IncomingMessage, socket: Duplex): boolean {
+  const url = request.url ?? '';
+  const upgrade = String(request.headers.upgrade ?? '').toLowerCase();
+  if (!url.startsWith(AGENT_CONNECT_PATH) || upgrade !== AGENT_UPGRADE_PROTOCOL) {
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return false;
+  }
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${AGENT_UPGRADE_PROTOCOL}\r\n\r\n`);
+  return true;
+}
+
+/** Master side: answers an upgrade with a redirect to the leader (or 503 while none). */
+export function redirectAgentUpgrade(socket: Duplex, leaderHttpAddress: string | null): void {
+  if (leaderHttpAddress) {
+    socket.end(`HTTP/1.1 307 Temporary Redirect\r\nLocation: //${leaderHttpAddress}${AGENT_CONNECT_PATH}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  } else {
+    socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+}
