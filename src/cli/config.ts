@@ -25,12 +25,20 @@ export const masterConfigSchema = z.object({
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
   tlsCa: z.string().optional(),
+  /** Agent heartbeat interval; an agent silent for 5 intervals is unreachable. */
+  agentHeartbeatMs: z.number().int().min(10).max(600_000).default(1000),
+  /** Offer policy of the allocation loop. */
+  allocator: z.enum(['drf', 'round-robin', 'priority']).default('drf'),
+  /** Allocation cycle interval (cycles also run on events). */
+  allocationIntervalMs: z.number().int().min(10).max(600_000).default(1000),
+  /** HEARTBEAT events to schedulers (mesos-api.md §0 C3: at most 5 s). */
+  schedulerHeartbeatMs: z.number().int().min(10).max(5_000).default(5000),
 });
 
 export type MasterConfig = z.infer<typeof masterConfigSchema>;
 
 /** Setting names as they appear in flags (--data-dir), env (KAIROS_DATA_DIR) and files (dataDir). */
-const numericKeys = new Set(['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries']);
+const numericKeys = new Set(['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries', 'agentHeartbeatMs', 'allocationIntervalMs', 'schedulerHeartbeatMs']);
 const booleanKeys = new Set(['logPretty', 'join']);
 
 export function envName(key: string): string {

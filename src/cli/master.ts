@@ -27,6 +27,10 @@ export function addMasterCommand(program: Command): void {
     .option('--tls-cert <file>', `serve HTTPS and Raft TLS with this certificate (${envName('tlsCert')})`)
     .option('--tls-key <file>', `private key for --tls-cert (${envName('tlsKey')})`)
     .option('--tls-ca <file>', `CA bundle to verify peers (${envName('tlsCa')})`)
+    .option('--agent-heartbeat-ms <ms>', `agent heartbeat interval; unreachable after 5 misses, default 1000 (${envName('agentHeartbeatMs')})`)
+    .option('--allocator <policy>', `offer policy: drf|round-robin|priority, default drf (${envName('allocator')})`)
+    .option('--allocation-interval-ms <ms>', `allocation cycle interval, default 1000 (${envName('allocationIntervalMs')})`)
+    .option('--scheduler-heartbeat-ms <ms>', `HEARTBEAT interval to schedulers, at most 5000 (${envName('schedulerHeartbeatMs')})`)
     .option('--config <file>', 'JSON file with any of the settings above (camelCase keys); flags and env win (KAIROS_CONFIG)')
     .action(async (flags: Record<string, unknown>) => {
       let config;

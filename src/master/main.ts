@@ -19,6 +19,7 @@ import { buildMasterServer } from './server.js';
 import { MasterStateMachine, encodeCommand } from './state/machine.js';
 import { KAIROS_VERSION } from '../version.js';
 import { takeEarlyServer } from '../cli/early-http.js';
+import { MasterEngine } from './leader/engine.js';
 import { installChronosState } from '../chronos/install.js';
 
 export interface RunningMaster {
@@ -41,6 +42,18 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
   });
   const state = new MasterStateMachine();
   state.onMembersChanged = () => reconcilePeers(config, state, transport);
+  // The registry part must be registered before the node starts (it applies the log from there on).
+  const engine = new MasterEngine({
+    clock: new SystemClock(),
+    logger: logger.child({ component: 'engine' }),
+    settings: {
+      agentHeartbeatMs: config.agentHeartbeatMs,
+      allocator: config.allocator,
+      allocationIntervalMs: config.allocationIntervalMs,
+      schedulerHeartbeatMs: config.schedulerHeartbeatMs,
+    },
+  });
+  state.addPart(engine.registry);
   const chronos = installChronosState(state, { logger: logger.child({ component: 'chronos' }) });
   const node = await RaftNode.start({
     config: {
@@ -64,6 +77,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
   });
   const context: MasterContext = { node, state, logger, httpAddress: config.http, raftAddress: config.peers[config.id]!, version: KAIROS_VERSION };
   advertiseWhenLeading(context);
+  engine.attach(context);
   // Clients of the HTTP API are not required to present certificates; replicas are (Raft TLS).
   const prebound = tls ? null : await takeEarlyServer(config.http);
   const server = await buildMasterServer(context, {
@@ -72,6 +86,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     transportStats: () => transport.stats(),
     chronos,
   });
+  engine.attachServer(server.server);
   if (!prebound) {
     const [host, port] = splitAddress(config.http);
     await server.listen({ host, port });
@@ -82,6 +97,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     server,
     async stop() {
       await node.stop({ transfer: true });
+      await engine.stop();
       await server.close();
     },
   };

@@ -1,0 +1,244 @@
+/**
+ * The leader's side of the master ↔ agent protocol (src/protocol/messages.ts): one live link per
+ * agent, registration and re-registration through Raft, heartbeats (pong, and missed-heartbeat
+ * counting that marks silent agents unreachable), status updates recorded through Raft and
+ * relayed to frameworks, and the commands the leader sends — every one carrying its term.
+ */
+import { randomUUID } from 'node:crypto';
+import type { StatusUpdate } from '../../agent/types.js';
+import type { Clock, TimerHandle } from '../../lib/clock.js';
+import { ConflictError, ValidationError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import type { FrameConnection } from '../../protocol/connection.js';
+import type { AgentToMaster, MasterToAgent } from '../../protocol/messages.js';
+import type { RegistryCommand } from '../registry/commands.js';
+import type { RegistryResult, RegistryState } from '../registry/state.js';
+
+export type AgentConnection = FrameConnection<AgentToMaster, MasterToAgent>;
+
+/** What the hub needs from the leader session. */
+export interface HubHost {
+  readonly term: number;
+  readonly leaderId: string;
+  readonly registry: RegistryState;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly agentHeartbeatMs: number;
+  readonly maxMissedHeartbeats: number;
+  propose(command: RegistryCommand): Promise<RegistryResult>;
+  /** Sends the agent's update to its framework; false when the framework has no live stream. */
+  forwardAgentUpdate(agentId: string, update: StatusUpdate): boolean;
+  /** An agent joined or came back: worth an allocation cycle. */
+  agentsChanged(): void;
+}
+
+interface Link {
+  agentId: string;
+  connection: AgentConnection;
+}
+
+/** Commands to an agent, without the term (the hub adds it). */
+export type AgentCommand =
+  | { t: 'runTask'; task: Extract<MasterToAgent, { t: 'runTask' }>['task']; resources: Extract<MasterToAgent, { t: 'runTask' }>['resources'] }
+  | { t: 'killTask'; frameworkId: string; taskId: string; gracePeriodMs?: number }
+  | { t: 'ack'; taskId: string; uuid: string }
+  | { t: 'shutdownFramework'; frameworkId: string }
+  | { t: 'shutdown'; reason: string };
+
+export class AgentHub {
+  private readonly links = new Map<string, Link>();
+  private readonly missed = new Map<string, number>();
+  private readonly heard = new Set<string>();
+  private readonly markingUnreachable = new Set<string>();
+  private timer: TimerHandle | null = null;
+  private stopped = false;
+
+  constructor(private readonly host: HubHost) {}
+
+  start(): void {
+    this.scheduleCheck();
+  }
+
+  isConnected(agentId: string): boolean {
+    return this.links.get(agentId)?.connection.isOpen ?? false;
+  }
+
+  connectedIds(): string[] {
+    return [...this.links.keys()];
+  }
+
+  /** Sends a fenced command; false when the agent has no live link. */
+  send(agentId: string, command: AgentCommand): boolean {
+    const link = this.links.get(agentId);
+    if (!link) return false;
+    return link.connection.send({ ...command, term: this.host.term } as MasterToAgent);
+  }
+
+  broadcast(command: AgentCommand): void {
+    for (const agentId of this.links.keys()) this.send(agentId, command);
+  }
+
+  /** A freshly upgraded connection: the first message must be `hello`. */
+  accept(connection: AgentConnection): void {
+    let agentId: string | null = null;
+    let registering = false;
+    connection.onMessage = (message) => {
+      if (this.stopped) return;
+      if (message.t === 'hello') {
+        if (registering || agentId !== null) return;
+        registering = true;
+        this.hello(connection, message).then(
+          (id) => {
+            agentId = id;
+          },
+          (error: Error) => {
+            this.host.logger.warn({ err: error }, 'agent registration failed');
+            connection.close(error);
+          },
+        );
+        return;
+      }
+      if (agentId === null || message.agentId !== agentId) return;
+      this.heard.add(agentId);
+      if (message.t === 'heartbeat') connection.send({ t: 'pong', term: this.host.term, seq: message.seq });
+      else if (message.t === 'status') void this.status(agentId, message.update);
+      else if (message.t === 'refused') this.host.logger.warn({ agentId, term: message.term, highestTerm: message.highestTerm, what: message.what }, 'agent refused a command from a stale term');
+    };
+    connection.onClose = () => {
+      if (agentId !== null && this.links.get(agentId)?.connection === connection) this.links.delete(agentId);
+    };
+  }
+
+  private async hello(connection: AgentConnection, hello: Extract<AgentToMaster, { t: 'hello' }>): Promise<string | null> {
+    const { term } = this.host;
+    if (hello.highestTerm > term) {
+      // The agent has seen a newer leader: this one is deposed and must not lead it.
+      connection.send({ t: 'notLeader', leaderHint: null });
+      connection.close();
+      return null;
+    }
+    const nowMs = this.host.clock.nowMs();
+    const description = {
+      hostname: hello.hostname,
+      httpAddress: hello.httpAddress,
+      resources: hello.resources,
+      attributes: hello.attributes ?? {},
+    };
+    let agentId: string;
+    if (hello.agentId) {
+      agentId = hello.agentId;
+      try {
+        await this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, tasks: hello.tasks ?? [], nowMs });
+      } catch (error) {
+        if (error instanceof ConflictError || error instanceof ValidationError) {
+          connection.send({ t: 'shutdown', term, reason: error.message });
+          connection.close();
+          return null;
+        }
+        throw error;
+      }
+    } else {
+      agentId = `${randomUUID()}-S0`;
+      await this.host.propose({ t: 'reg.agent.register', agentId, ...description, nowMs });
+    }
+    if (this.stopped || !connection.isOpen) return null;
+    const previous = this.links.get(agentId);
+    if (previous && previous.connection !== connection) previous.connection.close();
+    this.links.set(agentId, { agentId, connection });
+    this.missed.delete(agentId);
+    this.heard.add(agentId);
+    connection.send({ t: 'registered', agentId, term, heartbeatIntervalMs: this.host.agentHeartbeatMs, leaderId: this.host.leaderId });
+    this.host.agentsChanged();
+    return agentId;
+  }
+
+  private async status(agentId: string, update: StatusUpdate): Promise<void> {
+    let outcome: 'accepted' | 'duplicate' | 'ignored' | 'unknown';
+    try {
+      const result = await this.host.propose({
+        t: 'reg.task.status',
+        agentId,
+        source: 'agent',
+        update: {
+          taskId: update.taskId,
+          frameworkId: update.frameworkId,
+          state: update.state,
+          uuid: update.uuid,
+          timestampMs: update.timestampMs,
+          ...(update.message !== undefined ? { message: update.message } : {}),
+          ...(update.reason !== undefined ? { reason: update.reason } : {}),
+          ...(update.healthy !== undefined ? { healthy: update.healthy } : {}),
+          ...(update.exitStatus !== undefined ? { exitStatus: update.exitStatus } : {}),
+        },
+        nowMs: this.host.clock.nowMs(),
+      });
+      outcome = result.kind === 'status' ? result.outcome : 'accepted';
+    } catch (error) {
+      if (!(error instanceof ConflictError || error instanceof ValidationError)) {
+        // Not recorded (leadership lost, timeout): the agent re-sends it.
+        this.host.logger.debug({ err: error, agentId, taskId: update.taskId }, 'status update not recorded');
+        return;
+      }
+      outcome = 'unknown';
+    }
+    if (this.stopped) return;
+    if (outcome === 'accepted' || outcome === 'duplicate') {
+      // The framework acknowledges it (ACKNOWLEDGE → ack); without a stream, the agent retries.
+      this.host.forwardAgentUpdate(agentId, update);
+    } else {
+      // Nobody will acknowledge an update the registry refused: stop the agent's retries.
+      this.send(agentId, { t: 'ack', taskId: update.taskId, uuid: update.uuid });
+    }
+  }
+
+  private scheduleCheck(): void {
+    if (this.stopped) return;
+    this.timer = this.host.clock.setTimer(this.host.agentHeartbeatMs, () => {
+      this.checkHeartbeats();
+      this.scheduleCheck();
+    });
+  }
+
+  /** One heartbeat interval passed: count a miss for every active agent not heard from. */
+  private checkHeartbeats(): void {
+    for (const agent of this.host.registry.agents()) {
+      if (agent.machine.value !== 'active') {
+        this.missed.delete(agent.id);
+        continue;
+      }
+      if (this.heard.has(agent.id)) {
+        this.missed.delete(agent.id);
+        continue;
+      }
+      const misses = (this.missed.get(agent.id) ?? 0) + 1;
+      this.missed.set(agent.id, misses);
+      if (misses >= this.host.maxMissedHeartbeats && !this.markingUnreachable.has(agent.id)) this.markUnreachable(agent.id);
+    }
+    this.heard.clear();
+  }
+
+  private markUnreachable(agentId: string): void {
+    this.markingUnreachable.add(agentId);
+    this.links.get(agentId)?.connection.close();
+    this.links.delete(agentId);
+    this.host
+      .propose({ t: 'reg.agent.unreachable', agentId, nowMs: this.host.clock.nowMs() })
+      .catch((error: Error) => this.host.logger.debug({ err: error, agentId }, 'could not mark agent unreachable'))
+      .finally(() => {
+        this.markingUnreachable.delete(agentId);
+        this.missed.delete(agentId);
+      });
+  }
+
+  /** Leadership lost: tell every agent and close every link. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timer?.cancel();
+    for (const link of this.links.values()) {
+      link.connection.send({ t: 'notLeader', leaderHint: null });
+      link.connection.close();
+    }
+    this.links.clear();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The leader's allocation loop: every interval and on events (agent added, resources freed,
+ * revive, new subscriber) it packs the registry and the offer book into a ClusterView, runs one
+ * cycle on the AllocatorPool (never two at once: a trigger during a cycle runs one more cycle
+ * after it), turns the result into concrete offers (port ranges picked from what is free) and
+ * hands them to `deliver`. Every offer is re-checked against capacity before it is recorded, so
+ * a cycle computed on a view that changed meanwhile cannot over-commit.
+ */
+import type { AllocatorPool } from '../../allocator/pool.js';
+import { offersToObjects, packClusterView, type AgentInput, type FrameworkInput, type ResourceSet } from '../../allocator/pack.js';
+import type { PolicyName } from '../../allocator/types.js';
+import type { Clock, TimerHandle } from '../../lib/clock.js';
+import type { Logger } from '../../lib/log.js';
+import type { RegistryState } from '../registry/state.js';
+import { addAmounts, amountsOf, emptyAmounts, portCount, subtractRanges, takePorts, type ResourceAmounts } from '../registry/resources.js';
+import type { AgentEntry, FrameworkEntry } from '../registry/types.js';
+import type { Offer, OfferBook } from './offers.js';
+
+export interface AllocationHost {
+  readonly registry: RegistryState;
+  readonly offers: OfferBook;
+  readonly pool: AllocatorPool;
+  readonly policy: PolicyName;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly intervalMs: number;
+  /** Frameworks with a live subscription, and whether each may get offers now. */
+  offerableFrameworks(): FrameworkEntry[];
+  /** Agents that are active and connected. */
+  isAgentOfferable(agent: AgentEntry): boolean;
+  /** New offers, grouped by framework. */
+  deliver(frameworkId: string, offers: Offer[]): void;
+}
+
+export function roleOf(framework: FrameworkEntry): string {
+  const info = framework.info;
+  return info.role ?? info.roles?.[0] ?? '*';
+}
+
+function toSet(amounts: ResourceAmounts): ResourceSet {
+  return { cpus: amounts.cpus, mem: amounts.mem, disk: amounts.disk, gpus: amounts.gpus, ports: portCount(amounts.ports) };
+}
+
+export class AllocationLoop {
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private timer: TimerHandle | null = null;
+  cycles = 0;
+
+  constructor(private readonly host: AllocationHost) {}
+
+  start(): void {
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+
+  /** Runs a cycle soon (coalesced with one in flight). */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    void this.cycle();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.host.clock.setTimer(this.host.intervalMs, () => {
+      this.trigger();
+      this.schedule();
+    });
+  }
+
+  private async cycle(): Promise<void> {
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        await this.once();
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      this.host.logger.warn({ err: error }, 'allocation cycle failed');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** One cycle; exported behaviour for tests through `trigger`. */
+  async once(): Promise<void> {
+    const { registry, offers, clock } = this.host;
+    const nowMs = clock.nowMs();
+    const frameworks = this.host.offerableFrameworks();
+    if (frameworks.length === 0) return;
+    const agents = [...registry.agents()].filter((agent) => this.host.isAgentOfferable(agent));
+    if (agents.length === 0) return;
+    const agentIndex = new Map(agents.map((agent, index) => [agent.id, index]));
+    const agentInputs: AgentInput[] = agents.map((agent) => {
+      const priority = Number(agent.attributes['priority']);
+      return {
+        total: toSet(amountsOf(agent.resources)),
+        allocated: toSet(registry.usedOnAgent(agent.id)),
+        offered: toSet(offers.committedOnAgent(agent.id)),
+        active: true,
+        attributes: agent.attributes,
+        ...(Number.isFinite(priority) ? { priority } : {}),
+      };
+    });
+    const roles = [...new Set(frameworks.map(roleOf))];
+    const frameworkInputs: FrameworkInput[] = frameworks.map((framework) => {
+      let held = emptyAmounts();
+      for (const task of registry.tasksOf(framework.id).live) held = addAmounts(held, amountsOf(task.resources));
+      for (const offer of offers.offersOfFramework(framework.id)) held = addAmounts(held, offer.amounts);
+      const filters = offers
+        .filtersOf(framework.id, nowMs)
+        .filter((filter) => agentIndex.has(filter.agentId))
+        .map((filter) => ({
+          agent: agentIndex.get(filter.agentId)!,
+          expiresAtMs: filter.expiresAtMs,
+          ...(filter.amounts ? { resources: toSet(filter.amounts) } : {}),
+        }));
+      return { role: roleOf(framework), allocated: toSet(held), filters, suppressed: offers.isSuppressed(framework.id) };
+    });
+    const { view } = packClusterView({ agents: agentInputs, frameworks: frameworkInputs, roles: roles.map((name) => ({ name })) });
+    const result = await this.host.pool.allocate({ policy: this.host.policy, view, nowMs });
+    this.cycles += 1;
+    if (this.stopped) return;
+    const made = new Map<string, Offer[]>();
+    for (const object of offersToObjects(result.value)) {
+      const framework = frameworks[object.frameworkIndex];
+      const agent = agents[object.agentIndex];
+      if (!framework || !agent) continue;
+      // The world may have moved during the cycle: only offer what is still there.
+      if (!this.host.isAgentOfferable(registry.agent(agent.id) ?? agent)) continue;
+      if (!this.host.offerableFrameworks().some((f) => f.id === framework.id)) continue;
+      const offer = this.materialise(framework.id, agent, object.resources, nowMs);
+      if (!offer) continue;
+      const list = made.get(framework.id) ?? [];
+      list.push(offer);
+      made.set(framework.id, list);
+    }
+    for (const [frameworkId, list] of made) this.host.deliver(frameworkId, list);
+  }
+
+  /** Concrete resources for an offer (ports picked from the free ranges), if they still fit. */
+  private materialise(frameworkId: string, agent: AgentEntry, resources: Record<string, number>, nowMs: number): Offer | null {
+    const { registry, offers } = this.host;
+    const capacity = amountsOf(agent.resources);
+    const used = registry.usedOnAgent(agent.id);
+    const committed = offers.committedOnAgent(agent.id);
+    const freePorts = subtractRanges(subtractRanges(capacity.ports, used.ports), committed.ports);
+    const amounts: ResourceAmounts = {
+      cpus: resources['cpus'] ?? 0,
+      mem: resources['mem'] ?? 0,
+      disk: resources['disk'] ?? 0,
+      gpus: resources['gpus'] ?? 0,
+      ports: takePorts(freePorts, resources['ports'] ?? 0),
+    };
+    if (!offers.canOffer(agent.id, amounts, capacity, used)) return null;
+    return offers.add(frameworkId, agent.id, amounts, nowMs);
+  }
+}

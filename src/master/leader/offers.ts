@@ -1,0 +1,141 @@
+/**
+ * The leader's outstanding offers (leader memory only; a new leader starts empty and every
+ * framework re-subscribes, which regenerates offers anyway). Also the resources held by
+ * accepted offers whose launch is still going through Raft, refusal filters from DECLINE, and
+ * suppressed frameworks. Pure bookkeeping: time comes in as `nowMs`.
+ *
+ * Invariant: for every agent, used (registry) + offered + held ≤ capacity. `canOffer` is the
+ * check the allocation loop makes before recording any offer.
+ */
+import { addAmounts, emptyAmounts, fitsIn, isEmptyAmounts, subtractAmounts, type ResourceAmounts } from '../registry/resources.js';
+
+export interface Offer {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  amounts: ResourceAmounts;
+  createdAtMs: number;
+}
+
+/** A DECLINE's refusal: no offers of (a subset of) `amounts` on that agent until expiry. */
+export interface RefusalFilter {
+  agentId: string;
+  expiresAtMs: number;
+  amounts: ResourceAmounts | null;
+}
+
+export class OfferBook {
+  private readonly offers = new Map<string, Offer>();
+  private readonly byAgent = new Map<string, Set<string>>();
+  private readonly held = new Map<string, ResourceAmounts>();
+  private readonly filters = new Map<string, RefusalFilter[]>();
+  private readonly suppressed = new Set<string>();
+  private counter = 0;
+
+  /** Offer ids are `<term>-O<n>`: unique across leaders because terms only grow. */
+  constructor(private readonly term: number) {}
+
+  get size(): number {
+    return this.offers.size;
+  }
+
+  get(id: string): Offer | undefined {
+    return this.offers.get(id);
+  }
+
+  all(): Offer[] {
+    return [...this.offers.values()];
+  }
+
+  offersOfAgent(agentId: string): Offer[] {
+    return [...(this.byAgent.get(agentId) ?? [])].map((id) => this.offers.get(id)!);
+  }
+
+  offersOfFramework(frameworkId: string): Offer[] {
+    return this.all().filter((offer) => offer.frameworkId === frameworkId);
+  }
+
+  /** Offered plus held on an agent. */
+  committedOnAgent(agentId: string): ResourceAmounts {
+    let sum = this.held.get(agentId) ?? emptyAmounts();
+    for (const offer of this.offersOfAgent(agentId)) sum = addAmounts(sum, offer.amounts);
+    return sum;
+  }
+
+  /** Free on the agent given what its tasks use. */
+  freeOnAgent(agentId: string, capacity: ResourceAmounts, used: ResourceAmounts): ResourceAmounts {
+    return subtractAmounts(subtractAmounts(capacity, used), this.committedOnAgent(agentId));
+  }
+
+  canOffer(agentId: string, amounts: ResourceAmounts, capacity: ResourceAmounts, used: ResourceAmounts): boolean {
+    return fitsIn(addAmounts(addAmounts(used, this.committedOnAgent(agentId)), amounts), capacity);
+  }
+
+  add(frameworkId: string, agentId: string, amounts: ResourceAmounts, nowMs: number): Offer {
+    this.counter += 1;
+    const offer: Offer = { id: `${this.term}-O${this.counter}`, frameworkId, agentId, amounts, createdAtMs: nowMs };
+    this.offers.set(offer.id, offer);
+    let ids = this.byAgent.get(agentId);
+    if (!ids) this.byAgent.set(agentId, (ids = new Set()));
+    ids.add(offer.id);
+    return offer;
+  }
+
+  /** Removes an offer (accepted, declined or rescinded); undefined when it was not outstanding. */
+  remove(id: string): Offer | undefined {
+    const offer = this.offers.get(id);
+    if (!offer) return undefined;
+    this.offers.delete(id);
+    this.byAgent.get(offer.agentId)?.delete(id);
+    return offer;
+  }
+
+  /** Keeps resources of accepted offers counted until their launch is applied (or fails). */
+  hold(agentId: string, amounts: ResourceAmounts): () => void {
+    this.held.set(agentId, addAmounts(this.held.get(agentId) ?? emptyAmounts(), amounts));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = subtractAmounts(this.held.get(agentId) ?? emptyAmounts(), amounts);
+      if (isEmptyAmounts(left)) this.held.delete(agentId);
+      else this.held.set(agentId, left);
+    };
+  }
+
+  refuse(frameworkId: string, filter: RefusalFilter): void {
+    const list = (this.filters.get(frameworkId) ?? []).filter((f) => f.agentId !== filter.agentId);
+    list.push(filter);
+    this.filters.set(frameworkId, list);
+  }
+
+  /** Live filters of a framework (expired ones are dropped). */
+  filtersOf(frameworkId: string, nowMs: number): RefusalFilter[] {
+    const list = (this.filters.get(frameworkId) ?? []).filter((f) => f.expiresAtMs > nowMs);
+    if (list.length === 0) this.filters.delete(frameworkId);
+    else this.filters.set(frameworkId, list);
+    return list;
+  }
+
+  clearFilters(frameworkId: string): void {
+    this.filters.delete(frameworkId);
+  }
+
+  setSuppressed(frameworkId: string, suppressed: boolean): void {
+    if (suppressed) this.suppressed.add(frameworkId);
+    else this.suppressed.delete(frameworkId);
+  }
+
+  isSuppressed(frameworkId: string): boolean {
+    return this.suppressed.has(frameworkId);
+  }
+
+  /** Forgets a framework entirely (torn down or gone). */
+  forgetFramework(frameworkId: string): Offer[] {
+    this.filters.delete(frameworkId);
+    this.suppressed.delete(frameworkId);
+    const removed = this.offersOfFramework(frameworkId);
+    for (const offer of removed) this.remove(offer.id);
+    return removed;
+  }
+}

@@ -1,0 +1,363 @@
+/**
+ * The leader's SchedulerPort: the Mesos v1 scheduler calls (mesos-api.md §2.4) over the registry,
+ * the offer book and the subscriptions, emitting events exactly as §2.5 shapes them. The HTTP
+ * route and the in-process Chronos framework both call it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TaskStateName } from '../../actors/task-state.js';
+import { ConflictError, KairosError, ValidationError } from '../../lib/errors.js';
+import type { LaunchRecord } from '../registry/commands.js';
+import { addAmounts, amountsOf, emptyAmounts, fitsIn, isEmptyAmounts, subtractAmounts } from '../registry/resources.js';
+import { isPartitionAware } from '../registry/state.js';
+import type { FrameworkEntry, FrameworkInfoJson, TaskEntry } from '../registry/types.js';
+import { roleOf } from './allocation.js';
+import { errorEvent, offerJson, offersEvent, statusFieldsOf, subscribedEvent, updateEvent, uuidFromBytes } from './events.js';
+import type { Offer } from './offers.js';
+import type { SchedulerPort, SchedulerSink, Subscription, V1Call } from './scheduler-port.js';
+import type { LeaderSession } from './session.js';
+import { launchFromTaskInfo, stripNulls, taskIdOf } from './task-info.js';
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const idValue = (value: unknown): string | undefined => (isObject(value) && typeof value['value'] === 'string' ? value['value'] : undefined);
+
+class ForbiddenError extends KairosError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
+const MAX_REFUSE_SECONDS = 365 * 24 * 3600;
+
+export class LeaderScheduler implements SchedulerPort {
+  constructor(private readonly session: LeaderSession) {}
+
+  // ---- SUBSCRIBE ----
+
+  async subscribe(call: V1Call, sink: SchedulerSink, options: { internal?: boolean } = {}): Promise<Subscription> {
+    const subscribe = call['subscribe'];
+    if (!isObject(subscribe)) throw new ValidationError('subscribe', "Expecting 'subscribe' to be present");
+    const rawInfo = subscribe['framework_info'];
+    if (!isObject(rawInfo)) throw new ValidationError('subscribe.framework_info', "Expecting 'subscribe.framework_info' to be present");
+    const info = stripNulls(rawInfo) as FrameworkInfoJson;
+    if (typeof info.user !== 'string') throw new ValidationError('subscribe.framework_info.user', "Missing required fields: framework_info.user");
+    if (typeof info.name !== 'string') throw new ValidationError('subscribe.framework_info.name', "Missing required fields: framework_info.name");
+    const givenId = idValue(info.id);
+    const callId = idValue(call.framework_id);
+    if (callId !== undefined && givenId !== callId) {
+      throw new ValidationError('framework_id', "'framework_id' differs from 'subscribe.framework_info.id'");
+    }
+    const internal = options.internal === true;
+    const streamId = randomUUID();
+    const refused = (message: string): Subscription => {
+      sink.send(errorEvent(message));
+      sink.close(message);
+      return { frameworkId: givenId ?? '', streamId, disconnect: () => undefined };
+    };
+    if (givenId !== undefined && this.session.registry.framework(givenId)?.machine.value === 'tornDown') {
+      return refused('Framework has been removed');
+    }
+    let frameworkId: string;
+    try {
+      const result = await this.session.propose({
+        t: 'reg.framework.subscribe',
+        frameworkId: givenId ?? null,
+        idPrefix: this.session.masterId,
+        info,
+        internal,
+        nowMs: this.session.clock.nowMs(),
+      });
+      if (result.kind !== 'framework') throw new ConflictError('unexpected subscribe result');
+      frameworkId = result.frameworkId;
+    } catch (error) {
+      if (error instanceof ConflictError) return refused(error.message);
+      throw error;
+    }
+    const previous = this.session.subscriptions.set({ frameworkId, streamId, sink, internal });
+    if (previous) {
+      try {
+        previous.sink.send(errorEvent('Framework failed over'));
+      } finally {
+        previous.sink.close('Framework failed over');
+      }
+    }
+    // Offers are rescinded and regenerated on every (re)subscription (docs/reconciliation.md).
+    this.session.offers.forgetFramework(frameworkId);
+    const suppressed = Array.isArray(subscribe['suppressed_roles']) ? (subscribe['suppressed_roles'] as unknown[]) : [];
+    const framework = this.session.registry.framework(frameworkId)!;
+    if (suppressed.includes(roleOf(framework))) this.session.offers.setSuppressed(frameworkId, true);
+    const heartbeatSeconds = this.session.settings.schedulerHeartbeatMs / 1000;
+    sink.send(subscribedEvent(frameworkId, heartbeatSeconds, this.session.masterInfo));
+    sink.send({ type: 'HEARTBEAT' });
+    this.session.allocation.trigger();
+    return {
+      frameworkId,
+      streamId,
+      disconnect: () => this.disconnect(frameworkId, streamId),
+    };
+  }
+
+  private disconnect(frameworkId: string, streamId: string): void {
+    const { session } = this;
+    if (session.isStopped || !session.subscriptions.removeIf(frameworkId, streamId)) return;
+    for (const offer of session.offers.offersOfFramework(frameworkId)) session.offers.remove(offer.id);
+    session
+      .propose({ t: 'reg.framework.disconnect', frameworkId, nowMs: session.clock.nowMs() })
+      .catch((error: Error) => session.logger.debug({ err: error, frameworkId }, 'framework disconnect not recorded'));
+  }
+
+  /** OFFERS events for offers the allocation loop made. */
+  deliverOffers(frameworkId: string, offers: Offer[]): void {
+    const { session } = this;
+    const framework = session.registry.framework(frameworkId);
+    if (!framework) return;
+    const role = roleOf(framework);
+    const json = offers.flatMap((offer) => {
+      const agent = session.registry.agent(offer.agentId);
+      return agent ? [offerJson(offer, agent, role)] : [];
+    });
+    if (json.length === 0) return;
+    if (!session.subscriptions.send(frameworkId, offersEvent(json))) {
+      for (const offer of offers) session.offers.remove(offer.id);
+    }
+  }
+
+  // ---- other calls ----
+
+  async call(call: V1Call, streamId: string | null): Promise<void> {
+    if (!isObject(call) || typeof call.type !== 'string') throw new ValidationError('type', "Expecting 'type' to be present");
+    if (call.type === 'SUBSCRIBE') throw new ValidationError('type', 'SUBSCRIBE goes through subscribe()');
+    const frameworkId = idValue(call.framework_id);
+    if (frameworkId === undefined) throw new ValidationError('framework_id', "Expecting 'framework_id' to be present");
+    const framework = this.session.registry.framework(frameworkId);
+    if (!framework) throw new ValidationError('framework_id', 'Framework cannot be found');
+    const subscription = this.session.subscriptions.get(frameworkId);
+    if (!subscription || framework.machine.value !== 'subscribed') throw new ForbiddenError('Framework is not subscribed');
+    if (!subscription.internal) {
+      if (streamId === null) throw new ValidationError('Mesos-Stream-Id', "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+      if (streamId !== subscription.streamId) {
+        throw new ValidationError(
+          'Mesos-Stream-Id',
+          `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
+        );
+      }
+    }
+    const payload = (key: string): Json => {
+      const value = call[key];
+      if (!isObject(value)) throw new ValidationError(key, `Expecting '${key}' to be present`);
+      return value;
+    };
+    switch (call.type) {
+      case 'ACCEPT':
+        return this.accept(framework, payload('accept'));
+      case 'DECLINE':
+        return this.decline(framework, payload('decline'));
+      case 'REVIVE':
+        this.session.offers.clearFilters(frameworkId);
+        this.session.offers.setSuppressed(frameworkId, false);
+        this.session.allocation.trigger();
+        return;
+      case 'SUPPRESS':
+        this.session.offers.setSuppressed(frameworkId, true);
+        return;
+      case 'KILL':
+        return this.kill(framework, payload('kill'));
+      case 'ACKNOWLEDGE':
+        return this.acknowledge(payload('acknowledge'));
+      case 'RECONCILE':
+        return this.reconcile(framework, isObject(call['reconcile']) ? call['reconcile'] : {});
+      case 'TEARDOWN':
+        return this.teardown(framework);
+      case 'SHUTDOWN':
+        payload('shutdown');
+        return;
+      case 'MESSAGE':
+        payload('message');
+        return;
+      case 'REQUEST':
+        payload('request');
+        return;
+      case 'ACCEPT_INVERSE_OFFERS':
+      case 'DECLINE_INVERSE_OFFERS':
+      case 'ACKNOWLEDGE_OPERATION_STATUS':
+      case 'RECONCILE_OPERATIONS':
+        return;
+      default:
+        throw new ValidationError('type', `Failed to find enum for '${call.type}'`);
+    }
+  }
+
+  private masterUpdate(framework: FrameworkEntry, taskId: string, agentId: string, state: TaskStateName, reason: string, message?: string): void {
+    this.session.subscriptions.send(
+      framework.id,
+      updateEvent(taskId, agentId, { state, reason, message, source: 'SOURCE_MASTER', timestampSeconds: this.session.clock.nowMs() / 1000 }, framework.info),
+    );
+  }
+
+  private refuseSeconds(filters: unknown): number {
+    const value = isObject(filters) ? filters['refuse_seconds'] : undefined;
+    const seconds = typeof value === 'number' && Number.isFinite(value) ? value : this.session.settings.defaultRefuseSeconds;
+    return Math.max(0, Math.min(MAX_REFUSE_SECONDS, seconds));
+  }
+
+  private async accept(framework: FrameworkEntry, accept: Json): Promise<void> {
+    const { session } = this;
+    const offerIds = (Array.isArray(accept['offer_ids']) ? accept['offer_ids'] : []).map(idValue).filter((id): id is string => id !== undefined);
+    const operations = Array.isArray(accept['operations']) ? (accept['operations'] as unknown[]).filter(isObject) : [];
+    const taskInfos: unknown[] = [];
+    for (const operation of operations) {
+      if (operation['type'] === 'LAUNCH' && isObject(operation['launch']) && Array.isArray(operation['launch']['task_infos'])) {
+        taskInfos.push(...(operation['launch']['task_infos'] as unknown[]));
+      } else if (operation['type'] === 'LAUNCH_GROUP' && isObject(operation['launch_group'])) {
+        const group = operation['launch_group']['task_group'];
+        if (isObject(group) && Array.isArray(group['tasks'])) taskInfos.push(...(group['tasks'] as unknown[]));
+      }
+    }
+    // Every offer must be outstanding, this framework's, on one agent, used once (§2.4, §4.5).
+    const offers: Offer[] = [];
+    let invalid = offerIds.length === 0 || new Set(offerIds).size !== offerIds.length;
+    for (const id of offerIds) {
+      const offer = session.offers.get(id);
+      if (!offer || offer.frameworkId !== framework.id) invalid = true;
+      else offers.push(offer);
+    }
+    if (new Set(offers.map((offer) => offer.agentId)).size > 1) invalid = true;
+    for (const offer of offers) session.offers.remove(offer.id);
+    const agentId = offers[0]?.agentId;
+    if (invalid || agentId === undefined) {
+      const lost: TaskStateName = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
+      for (const info of taskInfos) this.masterUpdate(framework, taskIdOf(info), agentId ?? '', lost, 'REASON_INVALID_OFFERS', 'Task launched with invalid offers');
+      session.allocation.trigger();
+      return;
+    }
+    const offered = offers.reduce((sum, offer) => addAmounts(sum, offer.amounts), emptyAmounts());
+    const release = session.offers.hold(agentId, offered);
+    try {
+      let remaining = offered;
+      const launches: LaunchRecord[] = [];
+      const ids = new Set<string>();
+      for (const info of taskInfos) {
+        const converted = launchFromTaskInfo(info, framework.id, agentId);
+        if (!converted.ok) {
+          this.masterUpdate(framework, converted.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', converted.message);
+          continue;
+        }
+        const { launch } = converted;
+        const existing = session.registry.task(framework.id, launch.taskId);
+        if (ids.has(launch.taskId) || (existing && !['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR'].includes(existing.state))) {
+          this.masterUpdate(framework, launch.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', `Task has duplicate ID: ${launch.taskId}`);
+          continue;
+        }
+        const needs = amountsOf(launch.resources);
+        if (!fitsIn(needs, remaining)) {
+          this.masterUpdate(framework, launch.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task uses more resources than offered');
+          continue;
+        }
+        remaining = subtractAmounts(remaining, needs);
+        ids.add(launch.taskId);
+        launches.push(launch);
+      }
+      if (launches.length > 0) {
+        try {
+          await session.propose({ t: 'reg.task.launch', tasks: launches, nowMs: session.clock.nowMs() });
+        } catch (error) {
+          const message = `Task could not be recorded: ${(error as Error).message}`;
+          for (const launch of launches) this.masterUpdate(framework, launch.taskId, agentId, 'TASK_LOST', 'REASON_INVALID_OFFERS', message);
+          if (!(error instanceof ConflictError)) throw error;
+        }
+      }
+      const refuse = this.refuseSeconds(accept['filters']);
+      if (refuse > 0 && !isEmptyAmounts(remaining)) {
+        session.offers.refuse(framework.id, { agentId, expiresAtMs: session.clock.nowMs() + refuse * 1000, amounts: remaining });
+      }
+    } finally {
+      release();
+      session.allocation.trigger();
+    }
+  }
+
+  private decline(framework: FrameworkEntry, decline: Json): void {
+    const { session } = this;
+    const refuse = this.refuseSeconds(decline['filters']);
+    const ids = (Array.isArray(decline['offer_ids']) ? decline['offer_ids'] : []).map(idValue);
+    for (const id of ids) {
+      const offer = id === undefined ? undefined : session.offers.get(id);
+      if (!offer || offer.frameworkId !== framework.id) continue;
+      session.offers.remove(offer.id);
+      if (refuse > 0) session.offers.refuse(framework.id, { agentId: offer.agentId, expiresAtMs: session.clock.nowMs() + refuse * 1000, amounts: offer.amounts });
+    }
+  }
+
+  private async kill(framework: FrameworkEntry, kill: Json): Promise<void> {
+    const taskId = idValue(kill['task_id']);
+    if (taskId === undefined) throw new ValidationError('kill.task_id', "Expecting 'kill.task_id' to be present");
+    const task = this.session.registry.task(framework.id, taskId);
+    const agentId = task?.agentId ?? idValue(kill['agent_id']) ?? '';
+    if (!task || this.isTerminal(task)) {
+      if (task) this.sendLatest(framework, task);
+      else this.masterUpdate(framework, taskId, agentId, 'TASK_LOST', 'REASON_RECONCILIATION', 'Attempted to kill an unknown task');
+      return;
+    }
+    await this.session.propose({ t: 'reg.task.kill', frameworkId: framework.id, taskId, nowMs: this.session.clock.nowMs() });
+  }
+
+  private acknowledge(ack: Json): void {
+    const agentId = idValue(ack['agent_id']);
+    const taskId = idValue(ack['task_id']);
+    const uuid = typeof ack['uuid'] === 'string' ? ack['uuid'] : undefined;
+    if (agentId === undefined || taskId === undefined || uuid === undefined) {
+      throw new ValidationError('acknowledge', "Expecting 'acknowledge.agent_id', 'task_id' and 'uuid' to be present");
+    }
+    // Unknown agent or task: the ack is dropped (still 202, as Mesos counts it invalid).
+    this.session.hub.send(agentId, { t: 'ack', taskId, uuid: uuidFromBytes(uuid) });
+  }
+
+  private isTerminal(task: TaskEntry): boolean {
+    return ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR'].includes(task.state);
+  }
+
+  private sendLatest(framework: FrameworkEntry, task: TaskEntry): void {
+    const fields = statusFieldsOf(task, task.statuses[task.statuses.length - 1]);
+    this.session.subscriptions.send(
+      framework.id,
+      updateEvent(task.taskId, task.agentId, { ...fields, state: task.state, source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION', uuid: null }, framework.info),
+    );
+  }
+
+  /** §4.6: implicit (all live tasks) or explicit (each named task, or what is known of it). */
+  private reconcile(framework: FrameworkEntry, reconcile: Json): void {
+    const { registry } = this.session;
+    const requested = Array.isArray(reconcile['tasks']) ? (reconcile['tasks'] as unknown[]).filter(isObject) : [];
+    if (requested.length === 0) {
+      for (const task of registry.tasksOf(framework.id).live) this.sendLatest(framework, task);
+      return;
+    }
+    const aware = isPartitionAware(framework.info);
+    for (const entry of requested) {
+      const taskId = idValue(entry['task_id']);
+      if (taskId === undefined) continue;
+      const task = registry.task(framework.id, taskId);
+      if (task) {
+        this.sendLatest(framework, task);
+        continue;
+      }
+      const agentId = idValue(entry['agent_id']);
+      const agent = agentId === undefined ? undefined : registry.agent(agentId);
+      const answer = (state: TaskStateName): void => this.masterUpdate(framework, taskId, agentId ?? '', state, 'REASON_RECONCILIATION', 'Reconciliation: task is unknown');
+      if (!agent) answer(aware ? 'TASK_UNKNOWN' : 'TASK_LOST');
+      else if (agent.machine.value === 'active') answer(aware ? 'TASK_GONE' : 'TASK_LOST');
+      else if (agent.machine.value === 'unreachable') answer(aware ? 'TASK_UNREACHABLE' : 'TASK_LOST');
+      else if (agent.machine.value === 'gone') answer(aware ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST');
+      else if (agent.machine.value === 'removed') answer(aware ? 'TASK_GONE' : 'TASK_LOST');
+      // Known but not yet re-registered after a failover: no answer; the scheduler retries.
+    }
+  }
+
+  private async teardown(framework: FrameworkEntry): Promise<void> {
+    const { session } = this;
+    await session.propose({ t: 'reg.framework.teardown', frameworkId: framework.id, reason: 'teardown', nowMs: session.clock.nowMs() });
+    session.offers.forgetFramework(framework.id);
+    const subscription = session.subscriptions.remove(framework.id);
+    subscription?.sink.close('Framework torn down');
+  }
+}

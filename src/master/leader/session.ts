@@ -1,0 +1,312 @@
+/**
+ * One leadership term of this replica: the leader's live services, started once the replica
+ * leads and has applied everything before its term (read barrier), stopped when it loses
+ * leadership. It performs the registry's effects (launch, kill, framework updates, rescinds,
+ * deadline timers), runs the agent hub, the allocation loop and scheduler heartbeats, and
+ * serves the SchedulerPort. A stopped session does nothing: every command it sends to an agent
+ * carries its term, which agents refuse once they have seen a newer one.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Effect } from '../../actors/effects.js';
+import type { Deadline, EntityRef } from '../../actors/types.js';
+import type { StatusUpdate } from '../../agent/types.js';
+import type { AllocatorPool } from '../../allocator/pool.js';
+import type { PolicyName } from '../../allocator/types.js';
+import type { Clock, TimerHandle } from '../../lib/clock.js';
+import { encode } from '../../lib/codec.js';
+import { ConflictError, NotLeaderError, ValidationError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import type { RaftNode } from '../../raft/driver.js';
+import { AgentHub, type AgentConnection, type HubHost } from '../agents/hub.js';
+import { validateRegistryCommand, type RegistryCommand } from '../registry/commands.js';
+import type { RegistryEffect, RegistryResult, RegistryState } from '../registry/state.js';
+import type { AgentEntry, FrameworkEntry } from '../registry/types.js';
+import type { ApplyResult } from '../state/part.js';
+import { AllocationLoop } from './allocation.js';
+import { DeadlineTimers } from './deadlines.js';
+import { failureEvent, heartbeatEvent, masterInfoOf, rescindEvent, updateEvent, type MasterInfoJson } from './events.js';
+import { OfferBook, type Offer } from './offers.js';
+import { LeaderScheduler } from './scheduler.js';
+import type { SchedulerPort } from './scheduler-port.js';
+import { Subscriptions } from './subscriptions.js';
+
+export interface EngineSettings {
+  /** Agent heartbeat interval (`--agent-heartbeat-ms`, default 1 s). */
+  agentHeartbeatMs: number;
+  /** Missed heartbeats before an agent is unreachable (default 5). */
+  maxMissedHeartbeats: number;
+  /** HEARTBEAT events to schedulers (≤ 5 s, mesos-api.md §0 C3). */
+  schedulerHeartbeatMs: number;
+  allocationIntervalMs: number;
+  allocator: PolicyName;
+  /** Default `refuse_seconds` of DECLINE and of unused resources of an ACCEPT. */
+  defaultRefuseSeconds: number;
+}
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  agentHeartbeatMs: 1_000,
+  maxMissedHeartbeats: 5,
+  schedulerHeartbeatMs: 5_000,
+  allocationIntervalMs: 1_000,
+  allocator: 'drf',
+  defaultRefuseSeconds: 5,
+};
+
+export interface SessionDeps {
+  node: RaftNode;
+  registry: RegistryState;
+  pool: AllocatorPool;
+  clock: Clock;
+  logger: Logger;
+  settings: EngineSettings;
+  term: number;
+  httpAddress: string;
+  version: string;
+}
+
+export class LeaderSession implements HubHost {
+  readonly term: number;
+  /** Mesos master id of this leadership: prefixes framework ids. */
+  readonly masterId: string;
+  readonly masterInfo: MasterInfoJson;
+  readonly offers: OfferBook;
+  readonly subscriptions = new Subscriptions();
+  readonly hub: AgentHub;
+  readonly allocation: AllocationLoop;
+  readonly port: SchedulerPort;
+  private readonly deadlines: DeadlineTimers;
+  private heartbeatTimer: TimerHandle | null = null;
+  private readyFlag = false;
+  private stopped = false;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.term = deps.term;
+    this.masterId = `${randomUUID()}`;
+    this.masterInfo = masterInfoOf(this.masterId, deps.httpAddress, deps.version);
+    this.offers = new OfferBook(deps.term);
+    this.hub = new AgentHub(this);
+    this.deadlines = new DeadlineTimers(deps.clock, (entity, deadline) => this.deadlineDue(entity, deadline));
+    this.allocation = new AllocationLoop({
+      registry: deps.registry,
+      offers: this.offers,
+      pool: deps.pool,
+      policy: deps.settings.allocator,
+      clock: deps.clock,
+      logger: deps.logger,
+      intervalMs: deps.settings.allocationIntervalMs,
+      offerableFrameworks: () => this.offerableFrameworks(),
+      isAgentOfferable: (agent) => agent.machine.value === 'active' && this.hub.isConnected(agent.id),
+      deliver: (frameworkId, offers) => this.scheduler.deliverOffers(frameworkId, offers),
+    });
+    this.scheduler = new LeaderScheduler(this);
+    this.port = this.scheduler;
+  }
+
+  readonly scheduler: LeaderScheduler;
+
+  get registry(): RegistryState {
+    return this.deps.registry;
+  }
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+  get logger(): Logger {
+    return this.deps.logger;
+  }
+  get settings(): EngineSettings {
+    return this.deps.settings;
+  }
+  get leaderId(): string {
+    return this.deps.node.id;
+  }
+  get agentHeartbeatMs(): number {
+    return this.deps.settings.agentHeartbeatMs;
+  }
+  get maxMissedHeartbeats(): number {
+    return this.deps.settings.maxMissedHeartbeats;
+  }
+  /** True once state is caught up and the services run; false again once stopped. */
+  get ready(): boolean {
+    return this.readyFlag && !this.stopped;
+  }
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Catches up (read barrier), ends the previous term's sessions in the registry, starts services. */
+  async start(): Promise<void> {
+    await this.deps.node.readBarrier();
+    if (this.stopped) return;
+    await this.propose({ t: 'reg.leader.changed', nowMs: this.clock.nowMs() });
+    if (this.stopped) return;
+    for (const agent of this.registry.agents()) this.armDeadline({ kind: 'agent', id: agent.id }, agent.machine.context.deadline);
+    for (const framework of this.registry.frameworks()) this.armDeadline({ kind: 'framework', id: framework.id }, framework.machine.context.deadline);
+    this.hub.start();
+    this.allocation.start();
+    this.scheduleHeartbeats();
+    this.readyFlag = true;
+    this.logger.info({ term: this.term, agents: [...this.registry.agents()].length }, 'leader services started');
+  }
+
+  stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.readyFlag = false;
+    this.heartbeatTimer?.cancel();
+    this.deadlines.stop();
+    this.allocation.stop();
+    this.hub.stop();
+    this.subscriptions.closeAll(reason);
+  }
+
+  acceptAgent(connection: AgentConnection): void {
+    this.hub.accept(connection);
+  }
+
+  /** Validates, proposes and waits for apply; a command the reducer refuses is a ConflictError. */
+  async propose(command: RegistryCommand): Promise<RegistryResult> {
+    const problem = validateRegistryCommand(command);
+    if (problem) throw new ValidationError(problem.field, `${problem.field}: ${problem.message}`);
+    if (this.stopped) throw new NotLeaderError(null, 'this replica no longer leads');
+    const result = (await this.deps.node.propose(encode(command))) as ApplyResult;
+    if (!result.ok) throw new ConflictError(result.error);
+    return result.value as RegistryResult;
+  }
+
+  forwardAgentUpdate(agentId: string, update: StatusUpdate): boolean {
+    const framework = this.registry.framework(update.frameworkId);
+    return this.subscriptions.send(
+      update.frameworkId,
+      updateEvent(update.taskId, agentId, {
+        state: update.state,
+        timestampSeconds: update.timestampMs / 1000,
+        source: 'SOURCE_EXECUTOR',
+        uuid: update.uuid,
+        message: update.message,
+        reason: update.reason,
+        healthy: update.healthy,
+      }, framework?.info),
+    );
+  }
+
+  agentsChanged(): void {
+    this.allocation.trigger();
+  }
+
+  offerableFrameworks(): FrameworkEntry[] {
+    const out: FrameworkEntry[] = [];
+    for (const subscription of this.subscriptions.all()) {
+      const framework = this.registry.framework(subscription.frameworkId);
+      if (framework && framework.machine.value === 'subscribed' && !this.offers.isSuppressed(framework.id)) out.push(framework);
+    }
+    return out;
+  }
+
+  isAgentOfferable(agent: AgentEntry): boolean {
+    return agent.machine.value === 'active' && this.hub.isConnected(agent.id);
+  }
+
+  /** Effects of applied registry commands (the engine forwards them only to a live session). */
+  handleEffects(effects: readonly RegistryEffect[]): void {
+    if (this.stopped) return;
+    for (const effect of effects) {
+      try {
+        this.perform(effect);
+      } catch (error) {
+        this.logger.warn({ err: error, effect: effect.type, key: effect.key }, 'effect failed');
+      }
+    }
+  }
+
+  private perform(effect: RegistryEffect): void {
+    switch (effect.type) {
+      case 'launchTask': {
+        const task = this.registry.task(effect.frameworkId, effect.taskId);
+        if (task) this.hub.send(effect.agentId, { t: 'runTask', task: task.spec, resources: task.resources });
+        return;
+      }
+      case 'killTask': {
+        const task = effect.frameworkId ? this.registry.task(effect.frameworkId, effect.taskId) : undefined;
+        const frameworkId = effect.frameworkId ?? task?.frameworkId;
+        if (frameworkId === undefined) return;
+        this.hub.send(effect.agentId, {
+          t: 'killTask',
+          frameworkId,
+          taskId: effect.taskId,
+          ...(task?.spec.killGracePeriodMs !== undefined ? { gracePeriodMs: task.spec.killGracePeriodMs } : {}),
+        });
+        return;
+      }
+      case 'sendStatusUpdate': {
+        // Agent updates are relayed by the hub with their uuid; these are the master's own.
+        if (effect.uuid !== null) return;
+        const task = this.registry.task(effect.frameworkId, effect.taskId);
+        const last = task?.statuses[task.statuses.length - 1];
+        this.subscriptions.send(
+          effect.frameworkId,
+          updateEvent(effect.taskId, effect.agentId, {
+            state: effect.state,
+            timestampSeconds: effect.timestampMs / 1000,
+            source: 'SOURCE_MASTER',
+            reason: effect.reason,
+            message: last?.state === effect.state ? last.message : undefined,
+          }, this.registry.framework(effect.frameworkId)?.info),
+        );
+        return;
+      }
+      case 'rescindOffers':
+        if (effect.scope.kind === 'agent') this.rescindAgentOffers(effect.scope.id);
+        else this.offers.forgetFramework(effect.scope.id);
+        return;
+      case 'messageAgent':
+        if (effect.message === 'shutdown') this.hub.send(effect.agentId, { t: 'shutdown', reason: 'agent removed by the operator' });
+        return;
+      case 'scheduleDeadline':
+        this.armDeadline(effect.entity, effect.deadline);
+        return;
+      case 'notify':
+        this.notify(effect);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private notify(effect: Extract<Effect, { type: 'notify' }>): void {
+    if (effect.topic === 'agentUnreachable') this.subscriptions.broadcast(failureEvent(effect.subject.id));
+    if (effect.topic === 'frameworkRemoved') {
+      this.hub.broadcast({ t: 'shutdownFramework', frameworkId: effect.subject.id });
+      const subscription = this.subscriptions.remove(effect.subject.id);
+      subscription?.sink.close('framework removed');
+    }
+    if (effect.topic === 'agentActivated') this.allocation.trigger();
+  }
+
+  rescindAgentOffers(agentId: string): void {
+    for (const offer of this.offers.offersOfAgent(agentId)) this.rescind(offer);
+  }
+
+  rescind(offer: Offer): void {
+    if (!this.offers.remove(offer.id)) return;
+    this.subscriptions.send(offer.frameworkId, rescindEvent(offer.id));
+  }
+
+  private armDeadline(entity: EntityRef, deadline: Deadline | null): void {
+    if (deadline) this.deadlines.arm(entity, deadline);
+  }
+
+  private deadlineDue(entity: EntityRef, deadline: Deadline): void {
+    if (this.stopped || (entity.kind !== 'agent' && entity.kind !== 'framework')) return;
+    this.propose({ t: 'reg.deadline', kind: entity.kind, id: entity.id, event: deadline.event, nowMs: Math.max(this.clock.nowMs(), deadline.atMs) }).catch(
+      (error: Error) => this.logger.debug({ err: error, entity, event: deadline.event }, 'deadline not applied'),
+    );
+  }
+
+  private scheduleHeartbeats(): void {
+    if (this.stopped) return;
+    this.heartbeatTimer = this.clock.setTimer(this.settings.schedulerHeartbeatMs, () => {
+      this.subscriptions.broadcast(heartbeatEvent());
+      this.scheduleHeartbeats();
+    });
+  }
+}

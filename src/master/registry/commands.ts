@@ -1,0 +1,223 @@
+/**
+ * The registry's Raft commands (prefix `reg.`) and their validation. Every command is checked
+ * with `validateRegistryCommand` before it is proposed (the proposer turns a problem into a
+ * ValidationError naming the field) and again in apply, where a bad command is rejected whole.
+ * Timestamps (`nowMs`) and new ids travel inside commands; the reducer never invents them,
+ * except framework ids, which it numbers from a replicated counter.
+ */
+import { isTaskStateName, type TaskStateName } from '../../actors/task-state.js';
+import type { TaskSpec } from '../../agent/types.js';
+import type { ReportedTask, WireResource } from '../../protocol/messages.js';
+import type { FrameworkInfoJson } from './types.js';
+
+/** One status change as the agent reported it (or the master decided it). */
+export interface StatusRecord {
+  taskId: string;
+  frameworkId: string;
+  state: TaskStateName;
+  /** Agent updates carry a uuid (idempotency, acknowledgement); master ones do not. */
+  uuid: string | null;
+  timestampMs: number;
+  message?: string;
+  reason?: string;
+  healthy?: boolean;
+  exitStatus?: number;
+}
+
+export interface LaunchRecord {
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  name: string;
+  resources: WireResource[];
+  spec: TaskSpec;
+  info?: Record<string, unknown>;
+}
+
+interface AgentDescription {
+  agentId: string;
+  hostname: string;
+  httpAddress: string;
+  resources: WireResource[];
+  attributes: Record<string, string>;
+}
+
+/** Deadline events the leader may propose through `reg.deadline`. */
+export const DEADLINE_EVENTS = {
+  agent: ['agent.reregisterTimeout', 'agent.registryExpired'],
+  framework: ['framework.failoverTimeout'],
+} as const;
+
+export type RegistryCommand =
+  | ({ t: 'reg.agent.register'; nowMs: number } & AgentDescription)
+  | ({ t: 'reg.agent.reregister'; nowMs: number; tasks: ReportedTask[] } & AgentDescription)
+  /** The leader saw too many missed heartbeats. */
+  | { t: 'reg.agent.unreachable'; agentId: string; nowMs: number }
+  | {
+      t: 'reg.framework.subscribe';
+      /** Null: a new framework; the reducer names it `<idPrefix>-<NNNN>`. */
+      frameworkId: string | null;
+      idPrefix: string;
+      info: FrameworkInfoJson;
+      internal: boolean;
+      nowMs: number;
+    }
+  | { t: 'reg.framework.disconnect'; frameworkId: string; nowMs: number }
+  | { t: 'reg.framework.teardown'; frameworkId: string; reason: string; nowMs: number }
+  /** All tasks of one ACCEPT (one agent); rejected whole if any of them is invalid. */
+  | { t: 'reg.task.launch'; tasks: LaunchRecord[]; nowMs: number }
+  | { t: 'reg.task.status'; agentId: string; source: 'agent' | 'master'; update: StatusRecord; nowMs: number }
+  | { t: 'reg.task.kill'; frameworkId: string; taskId: string; nowMs: number }
+  /** A new leader took over: subscriptions ended, agents must re-register. */
+  | { t: 'reg.leader.changed'; nowMs: number }
+  /** A deadline from a machine's context passed (failover timeout, re-register timeout…). */
+  | { t: 'reg.deadline'; kind: 'agent' | 'framework'; id: string; event: string; nowMs: number };
+
+export type RegistryCommandType = RegistryCommand['t'];
+
+/** A problem with a command: the field and what is wrong. */
+export interface CommandProblem {
+  field: string;
+  message: string;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isNonEmpty = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function problem(field: string, message: string): CommandProblem {
+  return { field, message };
+}
+
+function checkResources(resources: unknown, field: string): CommandProblem | null {
+  if (!Array.isArray(resources)) return problem(field, 'must be a list of resources');
+  for (const [i, resource] of resources.entries()) {
+    if (!isObject(resource) || !isNonEmpty(resource['name'])) return problem(`${field}[${i}].name`, 'is required');
+    const type = resource['type'];
+    if (type !== 'SCALAR' && type !== 'RANGES' && type !== 'SET') return problem(`${field}[${i}].type`, 'must be SCALAR, RANGES or SET');
+    if (type === 'SCALAR') {
+      const scalar = resource['scalar'];
+      if (!isObject(scalar) || typeof scalar['value'] !== 'number' || !Number.isFinite(scalar['value']) || scalar['value'] < 0) {
+        return problem(`${field}[${i}].scalar.value`, 'must be a non-negative number');
+      }
+    }
+    if (type === 'RANGES') {
+      const ranges = resource['ranges'];
+      const list = isObject(ranges) ? ranges['range'] : undefined;
+      if (!Array.isArray(list)) return problem(`${field}[${i}].ranges.range`, 'must be a list');
+      for (const range of list) {
+        if (!isObject(range) || !Number.isInteger(range['begin']) || !Number.isInteger(range['end']) || (range['end'] as number) < (range['begin'] as number)) {
+          return problem(`${field}[${i}].ranges.range`, 'each range needs integer begin ≤ end');
+        }
+      }
+    }
+  }
+  return null;
+}
+
+function checkAgent(command: Record<string, unknown>): CommandProblem | null {
+  if (!isNonEmpty(command['agentId'])) return problem('agentId', 'is required');
+  if (!isString(command['hostname'])) return problem('hostname', 'must be a string');
+  if (!isString(command['httpAddress'])) return problem('httpAddress', 'must be a string');
+  if (!isObject(command['attributes']) || !Object.values(command['attributes']).every(isString)) {
+    return problem('attributes', 'must map names to strings');
+  }
+  return checkResources(command['resources'], 'resources');
+}
+
+function checkReportedTasks(tasks: unknown): CommandProblem | null {
+  if (!Array.isArray(tasks)) return problem('tasks', 'must be a list');
+  for (const [i, task] of tasks.entries()) {
+    if (!isObject(task) || !isObject(task['spec'])) return problem(`tasks[${i}].spec`, 'is required');
+    const spec = task['spec'];
+    if (!isNonEmpty(spec['taskId'])) return problem(`tasks[${i}].spec.taskId`, 'is required');
+    if (!isNonEmpty(spec['frameworkId'])) return problem(`tasks[${i}].spec.frameworkId`, 'is required');
+    if (!isTaskStateName(task['state'])) return problem(`tasks[${i}].state`, 'must be a Mesos task state');
+    if (task['resources'] !== undefined) {
+      const bad = checkResources(task['resources'], `tasks[${i}].resources`);
+      if (bad) return bad;
+    }
+  }
+  return null;
+}
+
+function checkLaunch(tasks: unknown): CommandProblem | null {
+  if (!Array.isArray(tasks) || tasks.length === 0) return problem('tasks', 'must be a non-empty list');
+  for (const [i, task] of tasks.entries()) {
+    if (!isObject(task)) return problem(`tasks[${i}]`, 'must be an object');
+    for (const key of ['taskId', 'frameworkId', 'agentId'] as const) {
+      if (!isNonEmpty(task[key])) return problem(`tasks[${i}].${key}`, 'is required');
+    }
+    if (!isString(task['name'])) return problem(`tasks[${i}].name`, 'must be a string');
+    const spec = task['spec'];
+    if (!isObject(spec) || spec['taskId'] !== task['taskId'] || spec['frameworkId'] !== task['frameworkId']) {
+      return problem(`tasks[${i}].spec`, 'must name the same task and framework');
+    }
+    const bad = checkResources(task['resources'], `tasks[${i}].resources`);
+    if (bad) return bad;
+  }
+  return null;
+}
+
+function checkStatus(update: unknown): CommandProblem | null {
+  if (!isObject(update)) return problem('update', 'is required');
+  if (!isNonEmpty(update['taskId'])) return problem('update.taskId', 'is required');
+  if (!isNonEmpty(update['frameworkId'])) return problem('update.frameworkId', 'is required');
+  if (!isTaskStateName(update['state'])) return problem('update.state', 'must be a Mesos task state');
+  if (update['uuid'] !== null && !isNonEmpty(update['uuid'])) return problem('update.uuid', 'must be a non-empty string or null');
+  if (!isTime(update['timestampMs'])) return problem('update.timestampMs', 'must be epoch milliseconds');
+  return null;
+}
+
+/** The first problem with a command, or null when it may be proposed and applied. */
+export function validateRegistryCommand(command: unknown): CommandProblem | null {
+  if (!isObject(command) || !isString(command['t'])) return problem('t', 'is required');
+  if (!isTime(command['nowMs'])) return problem('nowMs', 'must be epoch milliseconds');
+  const c = command;
+  switch (c['t']) {
+    case 'reg.agent.register':
+      return checkAgent(c);
+    case 'reg.agent.reregister':
+      return checkAgent(c) ?? checkReportedTasks(c['tasks']);
+    case 'reg.agent.unreachable':
+      return isNonEmpty(c['agentId']) ? null : problem('agentId', 'is required');
+    case 'reg.framework.subscribe': {
+      if (c['frameworkId'] !== null && !isNonEmpty(c['frameworkId'])) return problem('frameworkId', 'must be a non-empty string or null');
+      if (!isNonEmpty(c['idPrefix'])) return problem('idPrefix', 'is required');
+      if (typeof c['internal'] !== 'boolean') return problem('internal', 'must be a boolean');
+      const info = c['info'];
+      if (!isObject(info)) return problem('info', 'is required');
+      if (!isString(info['user'])) return problem('info.user', 'is required');
+      if (!isString(info['name'])) return problem('info.name', 'is required');
+      const timeout = info['failover_timeout'];
+      if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) return problem('info.failover_timeout', 'must be a non-negative number');
+      return null;
+    }
+    case 'reg.framework.disconnect':
+      return isNonEmpty(c['frameworkId']) ? null : problem('frameworkId', 'is required');
+    case 'reg.framework.teardown':
+      if (!isNonEmpty(c['frameworkId'])) return problem('frameworkId', 'is required');
+      return isString(c['reason']) ? null : problem('reason', 'must be a string');
+    case 'reg.task.launch':
+      return checkLaunch(c['tasks']);
+    case 'reg.task.status':
+      if (!isNonEmpty(c['agentId'])) return problem('agentId', 'is required');
+      if (c['source'] !== 'agent' && c['source'] !== 'master') return problem('source', 'must be agent or master');
+      return checkStatus(c['update']);
+    case 'reg.task.kill':
+      if (!isNonEmpty(c['frameworkId'])) return problem('frameworkId', 'is required');
+      return isNonEmpty(c['taskId']) ? null : problem('taskId', 'is required');
+    case 'reg.leader.changed':
+      return null;
+    case 'reg.deadline': {
+      const kind = c['kind'];
+      if (kind !== 'agent' && kind !== 'framework') return problem('kind', 'must be agent or framework');
+      if (!isNonEmpty(c['id'])) return problem('id', 'is required');
+      const events: readonly string[] = DEADLINE_EVENTS[kind];
+      return events.includes(c['event'] as string) ? null : problem('event', `must be one of ${events.join(', ')}`);
+    }
+    default:
+      return problem('t', `unknown registry command ${JSON.stringify(c['t'])}`);
+  }
+}

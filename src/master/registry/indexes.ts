@@ -1,0 +1,96 @@
+/**
+ * The registry's tables and the indexes over them (live tasks by agent and by framework, the
+ * bounded completed cache), kept consistent by the few methods that change them. Pure data.
+ */
+import { isTerminalTaskState } from '../../actors/task-state.js';
+import type { AgentEntry, FrameworkEntry, TaskEntry } from './types.js';
+
+/** Task ids are unique within a framework and may not contain a newline. */
+export function taskKey(frameworkId: string, taskId: string): string {
+  return `${frameworkId}\n${taskId}`;
+}
+
+export class RegistryTables {
+  readonly agents = new Map<string, AgentEntry>();
+  readonly frameworks = new Map<string, FrameworkEntry>();
+  readonly tasks = new Map<string, TaskEntry>();
+  /** Processed status-update uuids per task (bounded): a repeat is a no-op. */
+  readonly seenUuids = new Map<string, string[]>();
+  private readonly liveByAgent = new Map<string, Set<string>>();
+  private readonly liveByFramework = new Map<string, Set<string>>();
+  /** Terminal tasks per framework, oldest first. */
+  private readonly completedByFramework = new Map<string, string[]>();
+
+  constructor(private readonly maxCompletedPerFramework: number) {}
+
+  liveTaskKeysOnAgent(agentId: string): string[] {
+    return [...(this.liveByAgent.get(agentId) ?? [])];
+  }
+
+  liveTaskKeysOf(frameworkId: string): string[] {
+    return [...(this.liveByFramework.get(frameworkId) ?? [])];
+  }
+
+  completedTaskKeysOf(frameworkId: string): string[] {
+    return this.completedByFramework.get(frameworkId) ?? [];
+  }
+
+  /** Adds a new task (live or terminal) to the tables and indexes. */
+  insertTask(task: TaskEntry): void {
+    const key = taskKey(task.frameworkId, task.taskId);
+    this.tasks.set(key, task);
+    if (isTerminalTaskState(task.state)) this.complete(key, task);
+    else {
+      setOf(this.liveByAgent, task.agentId).add(key);
+      setOf(this.liveByFramework, task.frameworkId).add(key);
+    }
+  }
+
+  /** Call after a task's state changed: a task that just became terminal moves to the cache. */
+  taskChanged(task: TaskEntry): void {
+    if (!isTerminalTaskState(task.state)) return;
+    const key = taskKey(task.frameworkId, task.taskId);
+    if (!this.liveByFramework.get(task.frameworkId)?.has(key)) return;
+    this.liveByAgent.get(task.agentId)?.delete(key);
+    this.liveByFramework.get(task.frameworkId)?.delete(key);
+    this.complete(key, task);
+  }
+
+  private complete(key: string, task: TaskEntry): void {
+    const list = this.completedByFramework.get(task.frameworkId) ?? [];
+    list.push(key);
+    this.completedByFramework.set(task.frameworkId, list);
+    while (list.length > this.maxCompletedPerFramework) {
+      const dropped = list.shift()!;
+      this.tasks.delete(dropped);
+      this.seenUuids.delete(dropped);
+    }
+  }
+
+  clear(): void {
+    this.agents.clear();
+    this.frameworks.clear();
+    this.tasks.clear();
+    this.seenUuids.clear();
+    this.liveByAgent.clear();
+    this.liveByFramework.clear();
+    this.completedByFramework.clear();
+  }
+
+  /** Tasks in snapshot order: live ones, then each framework's completed ones oldest first. */
+  tasksInOrder(): TaskEntry[] {
+    const out: TaskEntry[] = [];
+    for (const keys of this.liveByFramework.values()) for (const key of keys) out.push(this.tasks.get(key)!);
+    for (const keys of this.completedByFramework.values()) for (const key of keys) out.push(this.tasks.get(key)!);
+    return out;
+  }
+}
+
+function setOf(map: Map<string, Set<string>>, key: string): Set<string> {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  return set;
+}

@@ -1,0 +1,543 @@
+/**
+ * The replicated registry (state part `reg`): agents, frameworks and tasks with their lifecycle
+ * machines' stored snapshots, moved only by `reg.*` commands through pure xstate steps. Apply
+ * never throws and never half-applies: each command is validated (commands.ts) and checked
+ * against the state before anything changes. Effects of the machines (launch, kill, updates to
+ * frameworks, rescinds, deadlines) go to `effectsListener`; the leader performs them, followers
+ * drop them. The two follow-up effects (`updateAgentTasks`, `removeFrameworkTasks`) are consumed
+ * here in the same apply.
+ */
+import { agentMachine, DEFAULT_AGENT_TIMEOUTS, type AgentContext, type AgentEvent, type AgentTimeouts } from '../../actors/agent.machine.js';
+import type { AgentTasksCause, Effect, StatusSource } from '../../actors/effects.js';
+import { frameworkMachine, type FrameworkContext, type FrameworkEvent } from '../../actors/framework.machine.js';
+import { initial, step } from '../../actors/step.js';
+import { isLocationUnknown, isTerminalTaskState, type TaskStateName } from '../../actors/task-state.js';
+import { taskMachine, type TaskContext } from '../../actors/task.machine.js';
+import type { StoredSnapshot } from '../../actors/types.js';
+import type { ApplyResult, PartCommand, StatePart } from '../state/part.js';
+import { validateRegistryCommand, type LaunchRecord, type RegistryCommand, type StatusRecord } from './commands.js';
+import { RegistryTables, taskKey } from './indexes.js';
+import { addAmounts, amountsOf, emptyAmounts, fitsIn, type ResourceAmounts } from './resources.js';
+import type { AgentEntry, FrameworkEntry, FrameworkInfoJson, RegistryView, TaskEntry, TaskStatusEntry } from './types.js';
+
+export interface RegistryOptions {
+  maxCompletedTasksPerFramework?: number;
+  /** Status entries kept per task (oldest dropped). */
+  maxStatusesPerTask?: number;
+  /** Processed uuids remembered per task. */
+  maxSeenUuidsPerTask?: number;
+  agentTimeouts?: AgentTimeouts;
+}
+
+/** What a command changed, for the proposer (the value of a successful ApplyResult). */
+export type RegistryResult =
+  | { kind: 'agent'; agentId: string }
+  | { kind: 'framework'; frameworkId: string }
+  | { kind: 'status'; outcome: 'accepted' | 'duplicate' | 'ignored' }
+  | { kind: 'done' };
+
+interface RegistrySnapshot {
+  v: 1;
+  agents: AgentEntry[];
+  frameworks: FrameworkEntry[];
+  tasks: TaskEntry[];
+  seen: Array<[string, string[]]>;
+  frameworkCounter: number;
+}
+
+/** A machine effect; kill effects also name the task's framework (task ids are per framework). */
+export type RegistryEffect = Effect & { frameworkId?: string };
+
+type EffectsListener = (effects: readonly RegistryEffect[], command: RegistryCommand) => void;
+
+const FAILOVER_TIMEOUT_CAP_MS = 365 * 24 * 3_600_000;
+
+export class RegistryState implements StatePart, RegistryView {
+  readonly prefix = 'reg';
+  /** The leader's hook: effects of each applied command, in order. */
+  effectsListener: EffectsListener | null = null;
+  onApplied: ((command: PartCommand, result: ApplyResult, index: number) => void) | null = null;
+  private readonly tables: RegistryTables;
+  private readonly maxStatuses: number;
+  private readonly maxSeen: number;
+  private readonly agentTimeouts: AgentTimeouts;
+  private frameworkCounter = 0;
+  /** Effects of the command being applied. */
+  private pending: RegistryEffect[] = [];
+
+  constructor(options: RegistryOptions = {}) {
+    this.tables = new RegistryTables(options.maxCompletedTasksPerFramework ?? 1000);
+    this.maxStatuses = options.maxStatusesPerTask ?? 16;
+    this.maxSeen = options.maxSeenUuidsPerTask ?? 64;
+    this.agentTimeouts = options.agentTimeouts ?? DEFAULT_AGENT_TIMEOUTS;
+  }
+
+  // ---- RegistryView ----
+
+  agent(id: string): AgentEntry | undefined {
+    return this.tables.agents.get(id);
+  }
+  agents(): Iterable<AgentEntry> {
+    return this.tables.agents.values();
+  }
+  framework(id: string): FrameworkEntry | undefined {
+    return this.tables.frameworks.get(id);
+  }
+  frameworks(): Iterable<FrameworkEntry> {
+    return this.tables.frameworks.values();
+  }
+  task(frameworkId: string, taskId: string): TaskEntry | undefined {
+    return this.tables.tasks.get(taskKey(frameworkId, taskId));
+  }
+  tasksOf(frameworkId: string): { live: TaskEntry[]; completed: TaskEntry[] } {
+    const get = (key: string): TaskEntry => this.tables.tasks.get(key)!;
+    return { live: this.tables.liveTaskKeysOf(frameworkId).map(get), completed: this.tables.completedTaskKeysOf(frameworkId).map(get) };
+  }
+  tasksOnAgent(agentId: string): TaskEntry[] {
+    return this.tables.liveTaskKeysOnAgent(agentId).map((key) => this.tables.tasks.get(key)!);
+  }
+
+  /** Resources held by the agent's non-terminal tasks. */
+  usedOnAgent(agentId: string): ResourceAmounts {
+    let used = emptyAmounts();
+    for (const task of this.tasksOnAgent(agentId)) used = addAmounts(used, amountsOf(task.resources));
+    return used;
+  }
+
+  /** Number of frameworks ever created here (ids are numbered from it). */
+  get frameworkCount(): number {
+    return this.frameworkCounter;
+  }
+
+  // ---- StatePart ----
+
+  apply(command: PartCommand): ApplyResult {
+    const invalid = validateRegistryCommand(command);
+    if (invalid) return { ok: false, error: `${invalid.field}: ${invalid.message}` };
+    const typed = command as unknown as RegistryCommand;
+    this.pending = [];
+    const result = this.dispatch(typed);
+    const effects = this.pending;
+    this.pending = [];
+    if (result.ok && effects.length > 0) this.effectsListener?.(effects, typed);
+    return result;
+  }
+
+  toSnapshot(): RegistrySnapshot {
+    return {
+      v: 1,
+      agents: [...this.tables.agents.values()],
+      frameworks: [...this.tables.frameworks.values()],
+      tasks: this.tables.tasksInOrder(),
+      seen: [...this.tables.seenUuids],
+      frameworkCounter: this.frameworkCounter,
+    };
+  }
+
+  restore(data: unknown): void {
+    this.tables.clear();
+    this.frameworkCounter = 0;
+    if (data === undefined || data === null) return;
+    const snapshot = data as RegistrySnapshot;
+    for (const agent of snapshot.agents) this.tables.agents.set(agent.id, agent);
+    for (const framework of snapshot.frameworks) this.tables.frameworks.set(framework.id, framework);
+    for (const task of snapshot.tasks) this.tables.insertTask(task);
+    for (const [key, uuids] of snapshot.seen) if (this.tables.tasks.has(key)) this.tables.seenUuids.set(key, uuids);
+    this.frameworkCounter = snapshot.frameworkCounter;
+  }
+
+  // ---- commands ----
+
+  private dispatch(command: RegistryCommand): ApplyResult {
+    switch (command.t) {
+      case 'reg.agent.register':
+        return this.registerAgent(command);
+      case 'reg.agent.reregister':
+        return this.reregisterAgent(command);
+      case 'reg.agent.unreachable':
+        return this.markUnreachable(command.agentId, command.nowMs);
+      case 'reg.framework.subscribe':
+        return this.subscribeFramework(command);
+      case 'reg.framework.disconnect':
+        return this.stepFramework(command.frameworkId, { type: 'framework.disconnected', nowMs: command.nowMs }, (entry) => {
+          entry.unregisteredAtMs = command.nowMs;
+        });
+      case 'reg.framework.teardown':
+        return this.stepFramework(command.frameworkId, { type: 'framework.teardown', nowMs: command.nowMs, reason: command.reason }, (entry) => {
+          entry.unregisteredAtMs = command.nowMs;
+        });
+      case 'reg.task.launch':
+        return this.launchTasks(command.tasks, command.nowMs);
+      case 'reg.task.status':
+        return this.taskStatus(command.agentId, command.update, command.source, command.nowMs);
+      case 'reg.task.kill':
+        return this.killTask(command.frameworkId, command.taskId, command.nowMs);
+      case 'reg.leader.changed':
+        return this.leaderChanged(command.nowMs);
+      case 'reg.deadline':
+        return command.kind === 'agent'
+          ? this.stepAgent(command.id, { type: command.event, nowMs: command.nowMs } as AgentEvent)
+          : this.stepFramework(command.id, { type: command.event, nowMs: command.nowMs } as FrameworkEvent);
+    }
+  }
+
+  private registerAgent(command: Extract<RegistryCommand, { t: 'reg.agent.register' }>): ApplyResult {
+    if (this.tables.agents.has(command.agentId)) return { ok: false, error: `agent ${command.agentId} is already registered` };
+    const first = initial(agentMachine, { agentId: command.agentId, nowMs: command.nowMs, timeouts: this.agentTimeouts });
+    const active = step(agentMachine, first.snapshot, { type: 'agent.registered', nowMs: command.nowMs });
+    this.tables.agents.set(command.agentId, {
+      id: command.agentId,
+      hostname: command.hostname,
+      httpAddress: command.httpAddress,
+      resources: command.resources,
+      attributes: command.attributes,
+      registeredAtMs: command.nowMs,
+      machine: active.snapshot,
+    });
+    this.collect([...first.effects, ...active.effects]);
+    return { ok: true, value: { kind: 'agent', agentId: command.agentId } satisfies RegistryResult };
+  }
+
+  private reregisterAgent(command: Extract<RegistryCommand, { t: 'reg.agent.reregister' }>): ApplyResult {
+    const known = this.tables.agents.get(command.agentId);
+    if (known && (known.machine.value === 'gone' || known.machine.value === 'removed')) {
+      return { ok: false, error: `agent ${command.agentId} was removed and cannot come back` };
+    }
+    if (!known) {
+      // An agent the registry has not seen (e.g. it registered with a wiped cluster): admit it.
+      const registered = this.registerAgent({ ...command, t: 'reg.agent.register' });
+      if (!registered.ok) return registered;
+      this.tables.agents.get(command.agentId)!.reregisteredAtMs = command.nowMs;
+    } else {
+      const moved = step(agentMachine, known.machine as StoredSnapshot<AgentContext>, { type: 'agent.reregistered', nowMs: command.nowMs });
+      Object.assign(known, {
+        hostname: command.hostname,
+        httpAddress: command.httpAddress,
+        resources: command.resources,
+        attributes: command.attributes,
+        reregisteredAtMs: command.nowMs,
+        machine: moved.snapshot,
+      });
+      this.collect(moved.effects);
+    }
+    this.reconcileReportedTasks(command.agentId, command.tasks, command.nowMs);
+    return { ok: true, value: { kind: 'agent', agentId: command.agentId } satisfies RegistryResult };
+  }
+
+  /**
+   * Tasks the registry has on the agent but the agent does not report are lost; reported tasks
+   * the registry does not know are adopted; reported tasks the registry already ended are killed;
+   * unreachable ones come back in the state the agent reports.
+   */
+  private reconcileReportedTasks(agentId: string, reported: Extract<RegistryCommand, { t: 'reg.agent.reregister' }>['tasks'], nowMs: number): void {
+    const epoch = (this.tables.agents.get(agentId)!.machine.context as AgentContext).sessionEpoch;
+    const reportedKeys = new Set(reported.map((task) => taskKey(task.spec.frameworkId, task.spec.taskId)));
+    for (const key of this.tables.liveTaskKeysOnAgent(agentId)) {
+      if (reportedKeys.has(key)) continue;
+      this.moveTask(this.tables.tasks.get(key)!, this.forFramework(key, 'TASK_LOST', 'TASK_GONE'), 'REASON_AGENT_REREGISTERED', 'master', null, nowMs, 'the agent re-registered without this task');
+    }
+    for (const task of reported) {
+      const key = taskKey(task.spec.frameworkId, task.spec.taskId);
+      const entry = this.tables.tasks.get(key);
+      if (!entry) {
+        this.adoptTask(agentId, task, nowMs);
+      } else if (entry.agentId !== agentId) {
+        continue;
+      } else if (isTerminalTaskState(entry.state) && !isTerminalTaskState(task.state)) {
+        this.pending.push({ type: 'killTask', key: `agent:${agentId}:${epoch}:kill:${key}`, taskId: entry.taskId, frameworkId: entry.frameworkId, agentId, reason: 'terminal in the registry' });
+      } else if (isLocationUnknown(entry.state) && task.state !== entry.state) {
+        this.moveTask(entry, task.state, 'REASON_AGENT_REREGISTERED', 'master', null, nowMs);
+      }
+    }
+  }
+
+  private adoptTask(agentId: string, reported: Extract<RegistryCommand, { t: 'reg.agent.reregister' }>['tasks'][number], nowMs: number): void {
+    const { spec } = reported;
+    const first = initial(taskMachine, { taskId: spec.taskId, frameworkId: spec.frameworkId, agentId, nowMs });
+    const entry: TaskEntry = {
+      taskId: spec.taskId,
+      frameworkId: spec.frameworkId,
+      agentId,
+      name: spec.taskId,
+      resources: reported.resources ?? [],
+      spec,
+      state: 'TASK_STAGING',
+      statuses: [],
+      machine: first.snapshot,
+    };
+    // Adopted, not launched: the agent already runs it, so the launch effect is dropped, and the
+    // state change is not announced (the agent re-sends its unacknowledged updates itself).
+    if (reported.state !== 'TASK_STAGING') {
+      const moved = step(taskMachine, entry.machine as StoredSnapshot<TaskContext>, {
+        type: 'task.statusUpdate', nowMs, state: reported.state, reason: null, source: 'agent', uuid: null,
+      });
+      if (moved.handled) {
+        entry.machine = moved.snapshot;
+        entry.state = reported.state;
+        entry.statuses = [{ state: reported.state, timestamp: nowMs / 1000, source: 'SOURCE_AGENT' }];
+      }
+    }
+    this.tables.insertTask(entry);
+  }
+
+  private markUnreachable(agentId: string, nowMs: number): ApplyResult {
+    const entry = this.tables.agents.get(agentId);
+    if (!entry) return { ok: false, error: `unknown agent ${agentId}` };
+    if (entry.machine.value !== 'active') return { ok: false, error: `agent ${agentId} is ${entry.machine.value}, not active` };
+    let snapshot = entry.machine as StoredSnapshot<AgentContext>;
+    const effects: Effect[] = [];
+    // The leader counts missed heartbeats in memory; the machine sees them all at once.
+    for (let i = 0; i <= snapshot.context.timeouts.maxMissedHeartbeats && snapshot.value === 'active'; i++) {
+      const moved = step(agentMachine, snapshot, { type: 'agent.heartbeatMissed', nowMs });
+      snapshot = moved.snapshot;
+      effects.push(...moved.effects);
+    }
+    if (snapshot.value !== 'unreachable') return { ok: false, error: `agent ${agentId} did not become unreachable` };
+    entry.machine = snapshot;
+    this.collect(effects);
+    return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+  }
+
+  private stepAgent(agentId: string, event: AgentEvent): ApplyResult {
+    const entry = this.tables.agents.get(agentId);
+    if (!entry) return { ok: false, error: `unknown agent ${agentId}` };
+    const moved = step(agentMachine, entry.machine as StoredSnapshot<AgentContext>, event);
+    if (!moved.handled) return { ok: false, error: `agent ${agentId} (${entry.machine.value}) ignores ${event.type}` };
+    entry.machine = moved.snapshot;
+    this.collect(moved.effects);
+    return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+  }
+
+  private subscribeFramework(command: Extract<RegistryCommand, { t: 'reg.framework.subscribe' }>): ApplyResult {
+    const failoverTimeoutMs = Math.min(FAILOVER_TIMEOUT_CAP_MS, Math.round((command.info.failover_timeout ?? 0) * 1000));
+    const known = command.frameworkId === null ? undefined : this.tables.frameworks.get(command.frameworkId);
+    if (known) {
+      if (known.machine.value === 'tornDown') return { ok: false, error: 'Framework has been removed' };
+      const moved = step(frameworkMachine, known.machine as StoredSnapshot<FrameworkContext>, {
+        type: 'framework.subscribed', nowMs: command.nowMs, failoverTimeoutMs,
+      });
+      if (!moved.handled) return { ok: false, error: `framework ${known.id} cannot subscribe now` };
+      // `user` and `checkpoint` cannot change on re-subscription (mesos-api.md §2.4).
+      known.info = { ...command.info, id: { value: known.id }, user: known.info.user, checkpoint: known.info.checkpoint ?? false };
+      known.machine = moved.snapshot;
+      known.reregisteredAtMs = command.nowMs;
+      delete known.unregisteredAtMs;
+      this.collect(moved.effects);
+      return { ok: true, value: { kind: 'framework', frameworkId: known.id } satisfies RegistryResult };
+    }
+    let id = command.frameworkId;
+    if (id === null) {
+      this.frameworkCounter += 1;
+      id = `${command.idPrefix}-${String(this.frameworkCounter).padStart(4, '0')}`;
+    }
+    const first = initial(frameworkMachine, { frameworkId: id, nowMs: command.nowMs, failoverTimeoutMs });
+    const entry: FrameworkEntry = {
+      id,
+      info: { ...command.info, id: { value: id } },
+      registeredAtMs: command.nowMs,
+      machine: first.snapshot,
+      ...(command.internal ? { internal: true } : {}),
+    };
+    this.tables.frameworks.set(id, entry);
+    this.collect(first.effects);
+    return { ok: true, value: { kind: 'framework', frameworkId: id } satisfies RegistryResult };
+  }
+
+  private stepFramework(frameworkId: string, event: FrameworkEvent, onChange?: (entry: FrameworkEntry) => void): ApplyResult {
+    const entry = this.tables.frameworks.get(frameworkId);
+    if (!entry) return { ok: false, error: `unknown framework ${frameworkId}` };
+    const moved = step(frameworkMachine, entry.machine as StoredSnapshot<FrameworkContext>, event);
+    if (!moved.handled) return { ok: false, error: `framework ${frameworkId} (${entry.machine.value}) ignores ${event.type}` };
+    entry.machine = moved.snapshot;
+    onChange?.(entry);
+    this.collect(moved.effects);
+    return { ok: true, value: { kind: 'framework', frameworkId } satisfies RegistryResult };
+  }
+
+  private leaderChanged(nowMs: number): ApplyResult {
+    for (const entry of this.tables.frameworks.values()) {
+      if (entry.machine.value !== 'subscribed') continue;
+      this.stepFramework(entry.id, { type: 'framework.leaderChanged', nowMs });
+    }
+    for (const entry of this.tables.agents.values()) {
+      if (entry.machine.value !== 'active') continue;
+      this.stepAgent(entry.id, { type: 'agent.leaderChanged', nowMs });
+    }
+    return { ok: true, value: { kind: 'done' } satisfies RegistryResult };
+  }
+
+  // ---- tasks ----
+
+  /** Why a launch cannot happen, or null; checks the whole batch before anything changes. */
+  private launchProblem(tasks: readonly LaunchRecord[]): string | null {
+    const seen = new Set<string>();
+    const added = new Map<string, ResourceAmounts>();
+    for (const task of tasks) {
+      const key = taskKey(task.frameworkId, task.taskId);
+      if (seen.has(key)) return `task ${task.taskId} appears twice`;
+      seen.add(key);
+      const existing = this.tables.tasks.get(key);
+      if (existing && !isTerminalTaskState(existing.state)) return `task ${task.taskId} already exists`;
+      const framework = this.tables.frameworks.get(task.frameworkId);
+      if (!framework || framework.machine.value === 'tornDown') return `framework ${task.frameworkId} is not registered`;
+      const agent = this.tables.agents.get(task.agentId);
+      if (!agent || agent.machine.value !== 'active') return `agent ${task.agentId} is not active`;
+      added.set(task.agentId, addAmounts(added.get(task.agentId) ?? emptyAmounts(), amountsOf(task.resources)));
+    }
+    for (const [agentId, extra] of added) {
+      const total = amountsOf(this.tables.agents.get(agentId)!.resources);
+      if (!fitsIn(addAmounts(this.usedOnAgent(agentId), extra), total)) return `tasks do not fit on agent ${agentId}`;
+    }
+    return null;
+  }
+
+  private launchTasks(tasks: readonly LaunchRecord[], nowMs: number): ApplyResult {
+    const problem = this.launchProblem(tasks);
+    if (problem) return { ok: false, error: problem };
+    for (const task of tasks) {
+      const key = taskKey(task.frameworkId, task.taskId);
+      const replaced = this.tables.tasks.get(key);
+      if (replaced) {
+        // A terminal task of the same id is forgotten when the id is reused.
+        this.tables.tasks.delete(key);
+        this.tables.seenUuids.delete(key);
+      }
+      const first = initial(taskMachine, { taskId: task.taskId, frameworkId: task.frameworkId, agentId: task.agentId, nowMs });
+      this.tables.insertTask({
+        taskId: task.taskId,
+        frameworkId: task.frameworkId,
+        agentId: task.agentId,
+        name: task.name,
+        resources: task.resources,
+        spec: task.spec,
+        ...(task.info ? { info: task.info } : {}),
+        state: 'TASK_STAGING',
+        statuses: [],
+        machine: first.snapshot,
+      });
+      this.collect(first.effects);
+    }
+    return { ok: true, value: { kind: 'done' } satisfies RegistryResult };
+  }
+
+  private taskStatus(agentId: string, update: StatusRecord, source: 'agent' | 'master', nowMs: number): ApplyResult {
+    const key = taskKey(update.frameworkId, update.taskId);
+    const entry = this.tables.tasks.get(key);
+    if (!entry) return { ok: false, error: `unknown task ${update.taskId} of framework ${update.frameworkId}` };
+    if (entry.agentId !== agentId) return { ok: false, error: `task ${update.taskId} is not on agent ${agentId}` };
+    const seen = this.tables.seenUuids.get(key) ?? [];
+    if (update.uuid !== null && seen.includes(update.uuid)) return { ok: true, value: { kind: 'status', outcome: 'duplicate' } satisfies RegistryResult };
+    if (update.uuid !== null) {
+      seen.push(update.uuid);
+      if (seen.length > this.maxSeen) seen.shift();
+      this.tables.seenUuids.set(key, seen);
+    }
+    const moved = this.moveTask(entry, update.state, update.reason ?? null, source, update.uuid, nowMs, update.message, update);
+    return { ok: true, value: { kind: 'status', outcome: moved ? 'accepted' : 'ignored' } satisfies RegistryResult };
+  }
+
+  private killTask(frameworkId: string, taskId: string, nowMs: number): ApplyResult {
+    const entry = this.tables.tasks.get(taskKey(frameworkId, taskId));
+    if (!entry || isTerminalTaskState(entry.state)) return { ok: false, error: `no live task ${taskId} of framework ${frameworkId}` };
+    const moved = step(taskMachine, entry.machine as StoredSnapshot<TaskContext>, { type: 'task.killRequested', nowMs, reason: 'framework' });
+    if (!moved.handled) return { ok: false, error: `task ${taskId} cannot be killed now` };
+    entry.machine = moved.snapshot;
+    this.collect(moved.effects, frameworkId);
+    return { ok: true, value: { kind: 'done' } satisfies RegistryResult };
+  }
+
+  /** Steps one task to `state`; false when the machine refuses (stale or illegal). */
+  private moveTask(
+    entry: TaskEntry,
+    state: TaskStateName,
+    reason: string | null,
+    source: StatusSource,
+    uuid: string | null,
+    nowMs: number,
+    message?: string,
+    extra?: Pick<StatusRecord, 'healthy' | 'exitStatus' | 'timestampMs'>,
+  ): boolean {
+    const moved = step(taskMachine, entry.machine as StoredSnapshot<TaskContext>, {
+      type: 'task.statusUpdate', nowMs, state, reason, source, uuid,
+    });
+    if (!moved.handled) return false;
+    const status: TaskStatusEntry = {
+      state,
+      timestamp: (extra?.timestampMs ?? nowMs) / 1000,
+      source: source === 'agent' ? 'SOURCE_AGENT' : source === 'executor' ? 'SOURCE_EXECUTOR' : 'SOURCE_MASTER',
+      ...(uuid !== null ? { uuid } : {}),
+      ...(message !== undefined ? { message } : {}),
+      ...(reason !== null ? { reason } : {}),
+      ...(extra?.healthy !== undefined ? { healthy: extra.healthy } : {}),
+      ...(extra?.exitStatus !== undefined ? { exitStatus: extra.exitStatus } : {}),
+    };
+    entry.machine = moved.snapshot;
+    entry.state = state;
+    entry.statuses = [...entry.statuses, status].slice(-this.maxStatuses);
+    this.tables.taskChanged(entry);
+    this.collect(moved.effects, entry.frameworkId);
+    return true;
+  }
+
+  /** The state a master-decided change takes for the task's framework (mesos-api.md C8). */
+  private forFramework(key: string, plain: TaskStateName, partitionAware: TaskStateName): TaskStateName {
+    const task = this.tables.tasks.get(key)!;
+    return isPartitionAware(this.tables.frameworks.get(task.frameworkId)?.info) ? partitionAware : plain;
+  }
+
+  // ---- effects ----
+
+  /** Queues effects for the leader, consuming the reducer's own follow-ups at once. */
+  private collect(effects: readonly Effect[], frameworkId?: string): void {
+    for (const effect of effects) {
+      if (effect.type === 'updateAgentTasks') this.updateAgentTasks(effect.agentId, effect.cause, effect.key);
+      else if (effect.type === 'removeFrameworkTasks') this.removeFrameworkTasks(effect.frameworkId);
+      else if (effect.type === 'killTask' && frameworkId !== undefined) this.pending.push({ ...effect, frameworkId });
+      else this.pending.push(effect);
+    }
+  }
+
+  private updateAgentTasks(agentId: string, cause: AgentTasksCause, _key: string): void {
+    const nowMs = (this.tables.agents.get(agentId)?.machine.context as AgentContext | undefined)?.lastChangeMs ?? 0;
+    for (const key of this.tables.liveTaskKeysOnAgent(agentId)) {
+      const task = this.tables.tasks.get(key)!;
+      switch (cause) {
+        case 'disconnected':
+          if (this.tables.frameworks.get(task.frameworkId)?.info.checkpoint !== true) {
+            this.moveTask(task, 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', 'master', null, nowMs, 'agent disconnected');
+          }
+          break;
+        case 'unreachable':
+          this.moveTask(task, this.forFramework(key, 'TASK_LOST', 'TASK_UNREACHABLE'), 'REASON_AGENT_UNREACHABLE', 'master', null, nowMs, 'agent unreachable');
+          break;
+        case 'goneByOperator':
+          this.moveTask(task, this.forFramework(key, 'TASK_LOST', 'TASK_GONE_BY_OPERATOR'), 'REASON_AGENT_REMOVED_BY_OPERATOR', 'master', null, nowMs, 'agent marked gone');
+          break;
+        case 'removed':
+          this.moveTask(task, this.forFramework(key, 'TASK_LOST', 'TASK_GONE'), 'REASON_AGENT_REMOVED', 'master', null, nowMs, 'agent removed');
+          break;
+        case 'reregistered':
+          break;
+      }
+    }
+  }
+
+  /** A removed framework's tasks are killed on their agents and end as TASK_KILLED at once. */
+  private removeFrameworkTasks(frameworkId: string): void {
+    const nowMs = (this.tables.frameworks.get(frameworkId)?.machine.context as FrameworkContext | undefined)?.lastChangeMs ?? 0;
+    for (const key of this.tables.liveTaskKeysOf(frameworkId)) {
+      const task = this.tables.tasks.get(key)!;
+      const kill = step(taskMachine, task.machine as StoredSnapshot<TaskContext>, { type: 'task.killRequested', nowMs, reason: 'frameworkRemoved' });
+      if (kill.handled) {
+        task.machine = kill.snapshot;
+        this.collect(kill.effects, frameworkId);
+      }
+      this.moveTask(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'master', null, nowMs, 'framework removed');
+    }
+  }
+}
+
+/** True when the framework declared the PARTITION_AWARE capability. */
+export function isPartitionAware(info: FrameworkInfoJson | undefined): boolean {
+  return info?.capabilities?.some((capability) => capability.type === 'PARTITION_AWARE') ?? false;
+}
