@@ -14,6 +14,7 @@ import { registerRaftRoutes } from './api/raft.js';
 import { registerRedirectRoutes } from './api/redirect.js';
 import { registerChronosRoutes, type ChronosApiDeps } from '../chronos/install.js';
 import { registerSchedulerRoutes } from './api/scheduler/route.js';
+import { registerOperatorRoutes } from './api/operator/routes.js';
 
 /** A server that is already listening (see src/cli/early-http.ts) for Fastify to take over. */
 export interface PreboundServer {
@@ -65,6 +66,7 @@ export async function buildMasterServer(context: MasterContext, options: ServerO
   registerMetricsRoutes(app, context, options.transportStats ?? null);
   if (options.chronos) registerChronosRoutes(app, context, options.chronos);
   registerSchedulerRoutes(app, context);
+  registerOperatorRoutes(app, context);
   if (prebound) {
     // Held requests are replayed only once every route is registered.
     await app.ready();
