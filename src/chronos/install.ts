@@ -14,6 +14,7 @@ import type { Logger } from '../lib/log.js';
 import { registerChronosApi, type ChronosApiDeps } from './api/index.js';
 import type { JobDefaults } from './model/index.js';
 import { JobStore } from './state/jobs.js';
+import { installChronosRuns, runsOptionsFromEnv } from './runner/install.js';
 
 export type { ChronosApiDeps } from './api/index.js';
 
@@ -29,6 +30,8 @@ export function installChronosState(state: MasterStateMachine, options: ChronosI
   const logger = options.logger;
   if (logger) jobs.onListenerError = (error) => logger.error({ err: error }, 'a Chronos job-change listener threw');
   state.addPart(jobs);
+  // The run side's `run` part (C2): runs, history, stats; its leader services start in main.ts.
+  installChronosRuns(state, jobs, runsOptionsFromEnv());
   return { jobs, runner: () => null };
 }
 

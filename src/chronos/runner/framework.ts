@@ -15,6 +15,7 @@ import type { SchedulerPort, Subscription, V1Call, V1Event } from '../../master/
 import type { RegistryView } from '../../master/registry/types.js';
 import type { ChronosJob } from '../model/index.js';
 import type { RunEntry, RunsCommand, RunsPart } from '../state/runs.js';
+import { RejectedCommand } from './errors.js';
 import { packRuns, type PackRun } from './packing.js';
 import { buildTaskInfo, chronosTaskId, packOfferOf } from './task-info.js';
 import { runEventForTaskState } from './task-status.js';
@@ -255,6 +256,8 @@ export class ChronosFramework {
       await this.deps.propose({ t: 'run.event', key: run.key, taskId, event: event.event, exitStatus: event.exitStatus, message });
       return true;
     } catch (error) {
+      // Refused = the run already moved past this state (another path recorded it first).
+      if (error instanceof RejectedCommand) return true;
       this.deps.logger.warn({ err: error, task: taskId }, 'could not record a chronos task update');
       return !this.stopped;
     }

@@ -21,6 +21,21 @@ import type { ChronosRunner } from './port.js';
 import { ChronosRunService } from './service.js';
 import { WebhookNotifier } from './webhook.js';
 
+/**
+ * Reducer settings from the environment (every replica must be started with the same values):
+ * KAIROS_CHRONOS_HISTORY (finished runs kept per job, default 100) and
+ * KAIROS_CHRONOS_RETRY_BASE_MS (first retry back-off, doubling per attempt; default 10 s).
+ */
+export function runsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RunsOptions {
+  const positive = (text: string | undefined): number | undefined => {
+    const value = Number(text);
+    return text !== undefined && text !== '' && Number.isFinite(value) && value >= 0 ? value : undefined;
+  };
+  const historyLimit = positive(env.KAIROS_CHRONOS_HISTORY);
+  const retryBackoffBaseMs = positive(env.KAIROS_CHRONOS_RETRY_BASE_MS);
+  return { ...(historyLimit !== undefined ? { historyLimit } : {}), ...(retryBackoffBaseMs !== undefined ? { retryBackoffBaseMs } : {}) };
+}
+
 /** Registers the `run` part (before the node starts) and feeds it the job store's changes. */
 export function installChronosRuns(state: MasterStateMachine, jobs: JobStore, options: RunsOptions = {}): RunsPart {
   const source: RunJobSource = {

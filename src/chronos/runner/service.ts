@@ -22,6 +22,7 @@ import type { JobStore } from '../state/jobs.js';
 import { FINAL_RUN_STATES, type RunCreateCommand, type RunEntry, type RunsCommand, type RunsPart } from '../state/runs.js';
 import { percentilesOf } from '../state/runs-stats.js';
 import { eventTrigger, manualTrigger, onDemandRun, triggerJobOf, type OnDemandTrigger, type TriggerJob } from '../trigger/index.js';
+import { RejectedCommand } from './errors.js';
 import { ChronosFramework } from './framework.js';
 import type { ChronosRunner, JobStats, RunRecord } from './port.js';
 import { runEventForTaskState } from './task-status.js';
@@ -304,13 +305,6 @@ export class ChronosRunService implements ChronosRunner {
   }
 }
 
-/** An applied command that the reducer refused (stale or invalid). */
-export class RejectedCommand extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RejectedCommand';
-  }
-}
 
 export function toRunRecord(run: RunEntry): RunRecord {
   const context = run.machine.context;
