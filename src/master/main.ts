@@ -21,6 +21,7 @@ import { KAIROS_VERSION } from '../version.js';
 import { takeEarlyServer } from '../cli/early-http.js';
 import { MasterEngine } from './leader/engine.js';
 import { installChronosState } from '../chronos/install.js';
+import { startChronosRuns } from '../chronos/runner/install.js';
 
 export interface RunningMaster {
   context: MasterContext;
@@ -78,6 +79,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
   const context: MasterContext = { node, state, logger, httpAddress: config.http, raftAddress: config.peers[config.id]!, version: KAIROS_VERSION };
   advertiseWhenLeading(context);
   engine.attach(context);
+  chronos.runner = startChronosRuns({ node, state, jobs: chronos.jobs, clock: new SystemClock(), logger: logger.child({ component: 'chronos-runs' }), scheduler: () => context.scheduler?.() ?? null, registry: context.registry }).runner;
   // Clients of the HTTP API are not required to present certificates; replicas are (Raft TLS).
   const prebound = tls ? null : await takeEarlyServer(config.http);
   const server = await buildMasterServer(context, {
