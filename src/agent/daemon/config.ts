@@ -83,7 +83,8 @@ export function resolveAgentConfig(flags: Record<string, unknown>, env: NodeJS.P
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = String(issue.path[0] ?? 'config');
-    throw new ConfigError(`${flagName(field)}: ${issue.message}`, { field });
+    const message = merged[field] === undefined ? `is required (or ${agentEnvName(field)})` : issue.message;
+    throw new ConfigError(`${flagName(field)}: ${message}`, { field });
   }
   const c = parsed.data;
   let given: WireResource[];

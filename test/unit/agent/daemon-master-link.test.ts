@@ -1,0 +1,187 @@
+/**
+ * The master link's state machine over a fake dialer and fake connections, on a manual clock.
+ * Goal: it walks the masters round robin, follows a 307 hint, backs off after a round of
+ * failures, sends hello with the highest term, becomes registered, heartbeats, leaves a silent
+ * master and a `notLeader` one (following its hint), refuses stale-term commands without
+ * effect, raises and persists the term, and sends statuses only while registered.
+ * Method: scripted dial results; the clock only moves when the test says so.
+ */
+import { describe, expect, it } from 'vitest';
+import { MasterLink, type LinkConnection, type LinkDialResult, type LinkHost, type MasterCommand } from '../../../src/agent/daemon/master-link.js';
+import type { AgentToMaster, MasterToAgent } from '../../../src/protocol/messages.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+
+class FakeConnection implements LinkConnection {
+  readonly sent: AgentToMaster[] = [];
+  open = true;
+  onMessage: (message: MasterToAgent) => void = () => {};
+  onClose: (error: Error | null) => void = () => {};
+  send(message: AgentToMaster): boolean {
+    if (!this.open) return false;
+    this.sent.push(message);
+    return true;
+  }
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.onClose(null);
+  }
+  deliver(message: MasterToAgent): void {
+    this.onMessage(message);
+  }
+}
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+};
+
+function setup(script: (address: string, attempt: number) => LinkDialResult | 'connect', highestTerm = 0) {
+  const clock = new ManualClock();
+  const dials: string[] = [];
+  const connections: FakeConnection[] = [];
+  const commands: MasterCommand[] = [];
+  const saved: number[] = [];
+  const registrations: string[] = [];
+  const host: LinkHost = {
+    describe: () => ({ hostname: 'h', httpAddress: 'h:1', resources: [], attributes: {}, tasks: [] }),
+    registered: (agentId) => void registrations.push(agentId),
+    command: (c) => void commands.push(c),
+    saveHighestTerm: (t) => void saved.push(t),
+  };
+  const link = new MasterLink({
+    masters: ['m1:1', 'm2:1', 'm3:1'],
+    host,
+    clock,
+    highestTerm,
+    random: () => 0.5,
+    dial: async (address) => {
+      dials.push(address);
+      const result = script(address, dials.length);
+      if (result !== 'connect') return result;
+      const connection = new FakeConnection();
+      connections.push(connection);
+      return { kind: 'connected', connection };
+    },
+  });
+  return { clock, link, dials, connections, commands, saved, registrations };
+}
+
+const registered = (term: number, agentId = 'A1'): MasterToAgent => ({ t: 'registered', agentId, term, heartbeatIntervalMs: 100, leaderId: 'm' });
+
+describe('MasterLink', () => {
+  it('tries masters round robin, follows a 307, and registers', async () => {
+    const t = setup((address) => (address === 'm1:1' ? { kind: 'unavailable', reason: 'refused' } : address === 'm2:1' ? { kind: 'redirect', leader: 'm3:1' } : 'connect'), 2);
+    t.link.start();
+    await flush();
+    expect(t.dials).toEqual(['m1:1', 'm2:1', 'm3:1']);
+    const c = t.connections[0]!;
+    expect(c.sent[0]).toMatchObject({ t: 'hello', version: 1, highestTerm: 2, hostname: 'h' });
+    expect(t.link.sendStatus({ uuid: 'u', taskId: 't', frameworkId: 'f', state: 'TASK_RUNNING', timestampMs: 0 })).toBe(false);
+    c.deliver(registered(3));
+    await flush();
+    expect(t.link.state).toBe('registered');
+    expect(t.link.master).toBe('m3:1');
+    expect(t.registrations).toEqual(['A1']);
+    expect(t.saved).toEqual([3]);
+    expect(t.link.sendStatus({ uuid: 'u', taskId: 't', frameworkId: 'f', state: 'TASK_RUNNING', timestampMs: 0 })).toBe(true);
+    expect(c.sent.at(-1)).toMatchObject({ t: 'status', agentId: 'A1' });
+    await t.link.stop();
+  });
+
+  it('backs off after a round where no master answers, then tries again', async () => {
+    let up = false;
+    const t = setup(() => (up ? 'connect' : { kind: 'unavailable', reason: 'down' }));
+    t.link.start();
+    await flush();
+    expect(t.dials).toHaveLength(3);
+    expect(t.link.state).toBe('backoff');
+    up = true;
+    t.clock.advance(49); // first backoff is in [50, 100] ms
+    await flush();
+    expect(t.dials).toHaveLength(3);
+    t.clock.advance(51);
+    await flush();
+    expect(t.dials).toHaveLength(4);
+    expect(t.link.state).toBe('registering');
+    await t.link.stop();
+  });
+
+  it('heartbeats, and leaves a master that stops answering', async () => {
+    const t = setup(() => 'connect');
+    t.link.start();
+    await flush();
+    const c = t.connections[0]!;
+    c.deliver(registered(1));
+    await flush();
+    const beats = () => c.sent.filter((m) => m.t === 'heartbeat').length;
+    expect(beats()).toBe(1);
+    t.clock.advance(100);
+    c.deliver({ t: 'pong', term: 1, seq: 2 });
+    t.clock.advance(100);
+    expect(beats()).toBe(3);
+    t.clock.advance(400); // no pong for > 3 intervals
+    expect(c.open).toBe(false);
+    await flush();
+    expect(t.connections).toHaveLength(2);
+    expect(t.dials.slice(-1)).toEqual(['m2:1']);
+    expect(t.link.stats.disconnects).toBe(1);
+    await t.link.stop();
+  });
+
+  it('follows a notLeader hint', async () => {
+    const t = setup(() => 'connect');
+    t.link.start();
+    await flush();
+    t.connections[0]!.deliver({ t: 'notLeader', leaderHint: 'm3:1' });
+    await flush();
+    expect(t.dials).toEqual(['m1:1', 'm3:1']);
+    await t.link.stop();
+  });
+
+  it('refuses stale-term commands without effect, and raises the term on newer ones', async () => {
+    const t = setup(() => 'connect', 4);
+    t.link.start();
+    await flush();
+    const c = t.connections[0]!;
+    c.deliver(registered(4));
+    await flush();
+    expect(t.saved).toEqual([]);
+    c.deliver({ t: 'killTask', term: 3, frameworkId: 'f', taskId: 't' });
+    c.deliver({ t: 'ack', term: 4, taskId: 't', uuid: 'u' });
+    c.deliver({ t: 'runTask', term: 6, task: { taskId: 'x', frameworkId: 'f', command: { shell: true, value: 'true' } }, resources: [] });
+    c.deliver({ t: 'ack', term: 5, taskId: 'x', uuid: 'v' });
+    await flush();
+    expect(t.commands.map((m) => m.t)).toEqual(['ack', 'runTask']);
+    expect(c.sent.filter((m) => m.t === 'refused')).toEqual([
+      { t: 'refused', agentId: 'A1', term: 3, highestTerm: 4, what: 'killTask' },
+      { t: 'refused', agentId: 'A1', term: 5, highestTerm: 6, what: 'ack' },
+    ]);
+    expect(t.saved).toEqual([6]);
+    expect(t.link.highestTerm).toBe(6);
+    await t.link.stop();
+  });
+
+  it('refuses to register with a lower-term master and moves on', async () => {
+    const t = setup(() => 'connect', 7);
+    t.link.start();
+    await flush();
+    t.connections[0]!.deliver(registered(5));
+    await flush();
+    expect(t.connections[0]!.sent.at(-1)).toMatchObject({ t: 'refused', term: 5, highestTerm: 7, what: 'registered' });
+    expect(t.connections[0]!.open).toBe(false);
+    expect(t.registrations).toEqual([]);
+    expect(t.dials).toEqual(['m1:1', 'm2:1']);
+    await t.link.stop();
+  });
+
+  it('drops a master that upgrades but never registers it', async () => {
+    const t = setup(() => 'connect');
+    t.link.start();
+    await flush();
+    t.clock.advance(10_000);
+    await flush();
+    expect(t.connections[0]!.open).toBe(false);
+    expect(t.dials).toEqual(['m1:1', 'm2:1']);
+    await t.link.stop();
+  });
+});
