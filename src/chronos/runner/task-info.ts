@@ -12,9 +12,9 @@ import type { RunEntry } from '../state/runs-types.js';
 import type { OfferAttribute, PackOffer } from './packing.js';
 
 /** Chronos' task id for attempt `attempt` of a run. */
-export function chronosTaskId(run: Pick<RunEntry, 'job' | 'scheduledAtMs' | 'args'>, job: Pick<ChronosJob, 'arguments'>, attempt: number): string {
+export function chronosTaskId(run: Pick<RunEntry, 'job' | 'taskDueMs' | 'args'>, job: Pick<ChronosJob, 'arguments'>, attempt: number): string {
   const args = run.args !== null ? run.args.join(' ').replaceAll(';', '') : job.arguments.join(' ');
-  return `ct:${run.scheduledAtMs}:${attempt}:${run.job}:${args}`;
+  return `ct:${run.taskDueMs}:${attempt}:${run.job}:${args}`;
 }
 
 export interface TaskInfoInput {
@@ -64,7 +64,7 @@ function environmentOf(input: TaskInfoInput): Array<{ name: string; value: strin
     ['CHRONOS_RESOURCE_MEM', String(job.memMb)],
     ['CHRONOS_RESOURCE_CPU', String(job.cpus)],
     ['CHRONOS_RESOURCE_DISK', String(job.diskMb)],
-    ['CHRONOS_JOB_RUN_TIME', String(run.scheduledAtMs)],
+    ['CHRONOS_JOB_RUN_TIME', String(run.taskDueMs)],
     ['CHRONOS_JOB_RUN_ATTEMPT', String(input.attempt)],
   ];
   const taken = new Set(base.map(([name]) => name));

@@ -20,6 +20,12 @@ export interface RunEntry {
   readonly cause: RunCause;
   /** The scheduled instant (schedule) or the moment the trigger was accepted (others). */
   readonly scheduledAtMs: number;
+  /**
+   * The `<due>` of the run's Chronos task ids: `scheduledAtMs`, moved forward by whole ms when
+   * another run of the job already uses it (two runs fired in the same millisecond), so task
+   * ids never collide.
+   */
+  readonly taskDueMs: number;
   /** Manual `arguments` replacing the job's for this run; null = the job's own. */
   readonly args: readonly string[] | null;
   /** Extra environment (an event's payload). */

@@ -233,6 +233,7 @@ export class RunsPart implements StatePart {
       job: job.name,
       cause,
       scheduledAtMs,
+      taskDueMs: this.freeTaskDue(job.name, scheduledAtMs),
       args: command.args ?? null,
       env: command.env ?? {},
       highPriority: job.highPriority,
@@ -321,6 +322,18 @@ export class RunsPart implements StatePart {
       const decision = onDemandRun(view, this.trigger.jobs.get(child.name), trigger, nowMs);
       if (decision.ok) this.applyTrigger(decision.command);
     }
+  }
+
+  /** The first ms at or after `fromMs` that no recorded run of the job uses for its task ids. */
+  private freeTaskDue(job: string, fromMs: number): number {
+    const used = new Set<number>();
+    for (const key of this.jobRuns.get(job) ?? []) {
+      const run = this.runs.get(key);
+      if (run !== undefined) used.add(run.taskDueMs);
+    }
+    let due = fromMs;
+    while (used.has(due)) due += 1;
+    return due;
   }
 
   private statsFor(job: string): JobRunStats {

@@ -11,7 +11,7 @@ function job(input: Record<string, unknown>): ChronosJob {
 }
 
 const run = (extra: Partial<RunEntry> = {}): RunEntry =>
-  ({ key: 'j@1', job: 'j', cause: 'event', scheduledAtMs: 1000, args: null, env: { FILE: 'a.txt', CHRONOS_JOB_NAME: 'evil' }, highPriority: false, machine: { value: 'queued', context: {} }, taskIds: [], exitStatus: null, message: null, ...extra }) as RunEntry;
+  ({ key: 'j@1', job: 'j', cause: 'event', scheduledAtMs: 1000, taskDueMs: 1000, args: null, env: { FILE: 'a.txt', CHRONOS_JOB_NAME: 'evil' }, highPriority: false, machine: { value: 'queued', context: {} }, taskIds: [], exitStatus: null, message: null, ...extra }) as RunEntry;
 
 describe('task info for a run (spec §2.4)', () => {
   it('uses Chronos task ids: ct:<due>:<attempt>:<job>:<args>', () => {
