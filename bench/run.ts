@@ -37,6 +37,7 @@ const SCENARIOS: ScenarioEntry[] = [
   { name: 'allocator', load: async () => (await import('./allocator.js')).allocatorScenario },
   { name: 'chronos-next-fire', load: async () => (await import('./chronos-next-fire.js')).chronosNextFireScenario },
   { name: 'chronos-trigger', load: async () => (await import('./chronos-trigger.js')).chronosTriggerScenario },
+  { name: 'chronos-api', load: async () => (await import('./chronos-api.js')).chronosApiScenario },
 ];
 
 function progress(message: string): void {
