@@ -49,6 +49,7 @@ export class AgentHost implements LinkHost {
 
   async command(command: MasterCommand): Promise<void> {
     const { agent, log } = this.options;
+    log.debug({ command: command.t, ...('taskId' in command ? { taskId: command.taskId } : {}), term: command.term }, 'master command');
     switch (command.t) {
       case 'runTask':
         this.options.onLaunch?.();

@@ -5,6 +5,7 @@
  * next agent on the same work dir; a SIGKILL loses nothing either (everything is checkpointed
  * before it matters).
  */
+import { mkdirSync } from 'node:fs';
 import Docker from 'dockerode';
 import { SystemClock, type Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
@@ -91,6 +92,8 @@ export async function runAgentDaemon(config: AgentConfig, log: Logger, options: 
     registrations: () => theLink.stats.registrations,
     refused: () => theLink.stats.refused,
   });
+  // The files API confines paths to the sandbox root, which must exist before the first task.
+  mkdirSync(sandboxRoot(config.workDir), { recursive: true });
   const app = buildDaemonHttp({
     sandboxRoot: sandboxRoot(config.workDir),
     metrics: metrics.registry,

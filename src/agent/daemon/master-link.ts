@@ -219,6 +219,7 @@ export class MasterLink {
           return;
         }
         if (message.t === 'pong') return;
+        this.log.debug({ t: message.t, master: address }, 'message from master');
         this.enqueue(async () => {
           if (message.t === 'registered') {
             registered = await this.onRegistered(connection, message, address);
