@@ -83,6 +83,11 @@ export class V1Framework {
   redirectedFrom: string[] = [];
   /** Resolves when the current stream ends: 'clean' (terminating chunk) or 'error'. */
   ended: Promise<'clean' | 'error'> = Promise.resolve('clean');
+  /** Acknowledge every UPDATE that carries a uuid as soon as it arrives (as real clients do;
+   * the agent sends a task's next update only after the previous one was acknowledged). */
+  autoAcknowledge = false;
+  /** Status codes of the automatic acknowledgements, by uuid. */
+  readonly acknowledged = new Map<string, number>();
   private waiters = new Set<() => void>();
   private currentRequest: ClientRequest | null = null;
 
@@ -161,6 +166,15 @@ export class V1Framework {
 
   private push(event: V1Event): void {
     this.events.push(event);
+    const status = updateStatus(event);
+    if (this.autoAcknowledge && status?.uuid !== undefined && !this.acknowledged.has(status.uuid)) {
+      const uuid = status.uuid;
+      this.acknowledged.set(uuid, 0);
+      this.acknowledge(status).then(
+        (answer) => this.acknowledged.set(uuid, answer.status),
+        () => this.acknowledged.set(uuid, -1),
+      );
+    }
     for (const wake of [...this.waiters]) wake();
   }
 
