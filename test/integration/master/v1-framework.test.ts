@@ -68,7 +68,7 @@ describe('v1 framework on a 3-master cluster with a real agent', () => {
     if (workRoot) rmSync(workRoot, { recursive: true, force: true });
   });
 
-  it('subscribes via a follower, launches, acknowledges, reconciles, and survives a leader SIGKILL', async () => {
+  it('subscribes via a follower, launches, acknowledges, reconciles, survives a leader SIGKILL and a graceful stop', async () => {
     const follower = cluster.replicas.find((r) => r !== leader && r.process)!;
     const framework = new V1Framework({ user: userInfo().username, name: 'kairos-it', failover_timeout: 600, role: null, capabilities: null });
     framework.autoAcknowledge = true;
@@ -156,6 +156,21 @@ describe('v1 framework on a 3-master cluster with a real agent', () => {
     const killed: TaskStatusJson = await framework.waitForUpdate('long-1', 'TASK_KILLED', { from: mark, timeoutMs: 60_000 });
     expect(killed.agent_id?.value).toBe(agentId);
     expectAcknowledgementsAccepted(framework);
+
+    // A leader that stops gracefully ends every stream cleanly (§0 C4); the client re-subscribes
+    // to the next leader. The SIGKILLed replica comes back first so a quorum remains.
+    cluster.start(oldLeader);
+    await cluster.waitForAllUp(30_000);
+    const stopping = leader;
+    const stopped = cluster.terminate(stopping);
+    expect(await framework.ended).toBe('clean');
+    await stopped;
+    leader = await cluster.waitForLeader(30_000);
+    await framework.subscribe(cluster.replicas.filter((r) => r.process).map((r) => r.http), { timeoutMs: 60_000 });
+    expect(framework.master).toBe(leader.http);
+    mark = framework.events.length;
+    expect((await framework.reconcile([{ taskId: 'long-2', agentId }])).status).toBe(202);
+    await framework.waitForUpdate('long-2', 'TASK_RUNNING', { from: mark });
 
     // TEARDOWN ends the stream cleanly and kills what is left.
     expect((await framework.teardown()).status).toBe(202);
