@@ -46,6 +46,9 @@ import type {
 
 export * from './runs-types.js';
 
+/** A run waits at least this long for an offer before its start window closes. */
+export const MIN_START_WINDOW_MS = 10_000;
+
 /** Machine states that absorb every further event. */
 export const FINAL_RUN_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'killed', 'skipped']);
 
@@ -225,7 +228,8 @@ export class RunsPart implements StatePart {
       retryBackoffBaseMs: this.options.retryBackoffBaseMs,
       retryBackoffMaxMs: this.options.retryBackoffMaxMs,
       maxCompletionTimeMs: job.maxCompletionTime > 0 ? job.maxCompletionTime * 1000 : null,
-      epsilonMs: epsilonMsOf(job),
+      // Starting deadline: epsilon, but never shorter than an offer round plus a failover.
+      epsilonMs: Math.max(epsilonMsOf(job), MIN_START_WINDOW_MS),
       concurrent: job.concurrent,
     });
     const run: RunEntry = {
