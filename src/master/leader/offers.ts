@@ -7,7 +7,7 @@
  * Invariant: for every agent, used (registry) + offered + held ≤ capacity. `canOffer` is the
  * check the allocation loop makes before recording any offer.
  */
-import { addAmounts, emptyAmounts, fitsIn, isEmptyAmounts, subtractAmounts, type ResourceAmounts } from '../registry/resources.js';
+import { addAmounts, emptyAmounts, fitsAlongside, isEmptyAmounts, rangesOverlap, subtractAmounts, type ResourceAmounts } from '../registry/resources.js';
 
 export interface Offer {
   id: string;
@@ -68,7 +68,8 @@ export class OfferBook {
   }
 
   canOffer(agentId: string, amounts: ResourceAmounts, capacity: ResourceAmounts, used: ResourceAmounts): boolean {
-    return fitsIn(addAmounts(addAmounts(used, this.committedOnAgent(agentId)), amounts), capacity);
+    const committed = this.committedOnAgent(agentId);
+    return !rangesOverlap(used.ports, committed.ports) && fitsAlongside(addAmounts(used, committed), amounts, capacity);
   }
 
   add(frameworkId: string, agentId: string, amounts: ResourceAmounts, nowMs: number): Offer {

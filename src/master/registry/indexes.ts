@@ -23,12 +23,19 @@ export class RegistryTables {
 
   constructor(private readonly maxCompletedPerFramework: number) {}
 
+  /** Sorted, so every replica walks them in the same order whatever its history (restore or replay). */
   liveTaskKeysOnAgent(agentId: string): string[] {
-    return [...(this.liveByAgent.get(agentId) ?? [])];
+    return [...(this.liveByAgent.get(agentId) ?? [])].sort();
   }
 
+  /** Sorted, like liveTaskKeysOnAgent. */
   liveTaskKeysOf(frameworkId: string): string[] {
-    return [...(this.liveByFramework.get(frameworkId) ?? [])];
+    return [...(this.liveByFramework.get(frameworkId) ?? [])].sort();
+  }
+
+  /** Live tasks on an agent in no particular order (sums only). */
+  liveTasksOnAgentUnordered(agentId: string): Iterable<string> {
+    return this.liveByAgent.get(agentId) ?? [];
   }
 
   completedTaskKeysOf(frameworkId: string): string[] {
@@ -56,6 +63,15 @@ export class RegistryTables {
     this.complete(key, task);
   }
 
+  /** Forgets a terminal task (its id is being launched again). */
+  forgetCompleted(frameworkId: string, key: string): void {
+    const list = this.completedByFramework.get(frameworkId);
+    const at = list?.indexOf(key) ?? -1;
+    if (at >= 0) list!.splice(at, 1);
+    this.tasks.delete(key);
+    this.seenUuids.delete(key);
+  }
+
   private complete(key: string, task: TaskEntry): void {
     const list = this.completedByFramework.get(task.frameworkId) ?? [];
     list.push(key);
@@ -77,11 +93,13 @@ export class RegistryTables {
     this.completedByFramework.clear();
   }
 
-  /** Tasks in snapshot order: live ones, then each framework's completed ones oldest first. */
+  /** Tasks in a canonical snapshot order: live ones by key, then each framework's completed
+   * ones (frameworks by id) oldest first — the cache's order is state, so it is kept. */
   tasksInOrder(): TaskEntry[] {
-    const out: TaskEntry[] = [];
-    for (const keys of this.liveByFramework.values()) for (const key of keys) out.push(this.tasks.get(key)!);
-    for (const keys of this.completedByFramework.values()) for (const key of keys) out.push(this.tasks.get(key)!);
+    const live = [...this.liveByFramework.values()].flatMap((keys) => [...keys]).sort();
+    const out = live.map((key) => this.tasks.get(key)!);
+    const frameworks = [...this.completedByFramework.keys()].sort();
+    for (const frameworkId of frameworks) for (const key of this.completedByFramework.get(frameworkId)!) out.push(this.tasks.get(key)!);
     return out;
   }
 }

@@ -110,6 +110,19 @@ export function fitsIn(inner: ResourceAmounts, outer: ResourceAmounts): boolean 
   return SCALARS.every((kind) => inner[kind] <= outer[kind] + RESOURCE_EPSILON) && rangesContain(outer.ports, inner.ports);
 }
 
+/** True when the two range lists share a port. */
+export function rangesOverlap(a: ReadonlyArray<readonly [number, number]>, b: ReadonlyArray<readonly [number, number]>): boolean {
+  return portCount(subtractRanges(a, b)) < portCount(normaliseRanges(a));
+}
+
+/**
+ * True when `extra` can be added to what is already taken on a machine of `capacity`: scalars
+ * within capacity, and ports inside it and not already taken (a port is used once).
+ */
+export function fitsAlongside(taken: ResourceAmounts, extra: ResourceAmounts, capacity: ResourceAmounts): boolean {
+  return !rangesOverlap(extra.ports, taken.ports) && fitsIn(addAmounts(taken, extra), capacity);
+}
+
 export function isEmptyAmounts(a: ResourceAmounts): boolean {
   return SCALARS.every((kind) => Math.abs(a[kind]) <= RESOURCE_EPSILON) && a.ports.length === 0;
 }

@@ -17,7 +17,7 @@ import type { StoredSnapshot } from '../../actors/types.js';
 import type { ApplyResult, PartCommand, StatePart } from '../state/part.js';
 import { validateRegistryCommand, type LaunchRecord, type RegistryCommand, type StatusRecord } from './commands.js';
 import { RegistryTables, taskKey } from './indexes.js';
-import { addAmounts, amountsOf, emptyAmounts, fitsIn, type ResourceAmounts } from './resources.js';
+import { addAmounts, amountsOf, emptyAmounts, fitsAlongside, type ResourceAmounts } from './resources.js';
 import type { AgentEntry, FrameworkEntry, FrameworkInfoJson, RegistryView, TaskEntry, TaskStatusEntry } from './types.js';
 
 export interface RegistryOptions {
@@ -100,7 +100,7 @@ export class RegistryState implements StatePart, RegistryView {
   /** Resources held by the agent's non-terminal tasks. */
   usedOnAgent(agentId: string): ResourceAmounts {
     let used = emptyAmounts();
-    for (const task of this.tasksOnAgent(agentId)) used = addAmounts(used, amountsOf(task.resources));
+    for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) used = addAmounts(used, amountsOf(this.tables.tasks.get(key)!.resources));
     return used;
   }
 
@@ -111,7 +111,7 @@ export class RegistryState implements StatePart, RegistryView {
 
   // ---- StatePart ----
 
-  apply(command: PartCommand): ApplyResult {
+  apply(command: PartCommand, _index = 0): ApplyResult {
     const invalid = validateRegistryCommand(command);
     if (invalid) return { ok: false, error: `${invalid.field}: ${invalid.message}` };
     const typed = command as unknown as RegistryCommand;
@@ -309,7 +309,10 @@ export class RegistryState implements StatePart, RegistryView {
   }
 
   private subscribeFramework(command: Extract<RegistryCommand, { t: 'reg.framework.subscribe' }>): ApplyResult {
-    const failoverTimeoutMs = Math.min(FAILOVER_TIMEOUT_CAP_MS, Math.round((command.info.failover_timeout ?? 0) * 1000));
+    // Built-in frameworks (Chronos) re-subscribe in-process on every leader and never time out.
+    const failoverTimeoutMs = command.internal
+      ? FAILOVER_TIMEOUT_CAP_MS
+      : Math.min(FAILOVER_TIMEOUT_CAP_MS, Math.round((command.info.failover_timeout ?? 0) * 1000));
     const known = command.frameworkId === null ? undefined : this.tables.frameworks.get(command.frameworkId);
     if (known) {
       if (known.machine.value === 'tornDown') return { ok: false, error: 'Framework has been removed' };
@@ -371,7 +374,7 @@ export class RegistryState implements StatePart, RegistryView {
   /** Why a launch cannot happen, or null; checks the whole batch before anything changes. */
   private launchProblem(tasks: readonly LaunchRecord[]): string | null {
     const seen = new Set<string>();
-    const added = new Map<string, ResourceAmounts>();
+    const taken = new Map<string, ResourceAmounts>();
     for (const task of tasks) {
       const key = taskKey(task.frameworkId, task.taskId);
       if (seen.has(key)) return `task ${task.taskId} appears twice`;
@@ -382,11 +385,12 @@ export class RegistryState implements StatePart, RegistryView {
       if (!framework || framework.machine.value === 'tornDown') return `framework ${task.frameworkId} is not registered`;
       const agent = this.tables.agents.get(task.agentId);
       if (!agent || agent.machine.value !== 'active') return `agent ${task.agentId} is not active`;
-      added.set(task.agentId, addAmounts(added.get(task.agentId) ?? emptyAmounts(), amountsOf(task.resources)));
-    }
-    for (const [agentId, extra] of added) {
-      const total = amountsOf(this.tables.agents.get(agentId)!.resources);
-      if (!fitsIn(addAmounts(this.usedOnAgent(agentId), extra), total)) return `tasks do not fit on agent ${agentId}`;
+      // Each task must fit next to the agent's live tasks and the batch's earlier tasks; a port
+      // is used by one task at a time.
+      const already = taken.get(task.agentId) ?? this.usedOnAgent(task.agentId);
+      const needs = amountsOf(task.resources);
+      if (!fitsAlongside(already, needs, amountsOf(agent.resources))) return `tasks do not fit on agent ${task.agentId}`;
+      taken.set(task.agentId, addAmounts(already, needs));
     }
     return null;
   }
@@ -396,12 +400,8 @@ export class RegistryState implements StatePart, RegistryView {
     if (problem) return { ok: false, error: problem };
     for (const task of tasks) {
       const key = taskKey(task.frameworkId, task.taskId);
-      const replaced = this.tables.tasks.get(key);
-      if (replaced) {
-        // A terminal task of the same id is forgotten when the id is reused.
-        this.tables.tasks.delete(key);
-        this.tables.seenUuids.delete(key);
-      }
+      // A terminal task of the same id is forgotten when the id is reused.
+      if (this.tables.tasks.has(key)) this.tables.forgetCompleted(task.frameworkId, key);
       const first = initial(taskMachine, { taskId: task.taskId, frameworkId: task.frameworkId, agentId: task.agentId, nowMs });
       this.tables.insertTask({
         taskId: task.taskId,
