@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TransportStats } from '../../raft/transport/tcp-transport.js';
 import type { MasterContext } from './context.js';
+import { registerRegistryGauges } from './operator/prometheus.js';
 
 export function registerMetricsRoutes(app: FastifyInstance, context: MasterContext, transportStats: (() => TransportStats) | null): void {
   const registry = new Registry();
@@ -36,6 +37,8 @@ export function registerMetricsRoutes(app: FastifyInstance, context: MasterConte
     counterFrom('kairos_transport_messages_dropped_total', 'Raft messages dropped (full queue, unknown peer).', (s) => s.dropped);
     counterFrom('kairos_transport_reconnects_total', 'Reconnections to peers.', (s) => s.reconnects);
   }
+
+  registerRegistryGauges(registry, context);
 
   app.get('/metrics', async (_request, reply) => {
     const text = await registry.metrics();

@@ -167,3 +167,14 @@ describe('POST /api/v1', () => {
     expect((await call({ type: 'GET_HEALTH' })).statusCode).toBe(200);
   });
 });
+
+describe('/metrics (Prometheus)', () => {
+  it('carries registry gauges by state', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toMatch(/kairos_master_tasks\{state="TASK_RUNNING",replica="m1"\} 1/);
+    expect(response.body).toMatch(/kairos_master_agents\{state="unreachable",replica="m1"\} 1/);
+    expect(response.body).toMatch(/kairos_master_frameworks\{state="tornDown",replica="m1"\} 1/);
+    expect(response.body).toMatch(/kairos_master_resources\{resource="cpus",kind="used",replica="m1"\} 0.75/);
+  });
+});
