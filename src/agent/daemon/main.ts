@@ -47,7 +47,12 @@ export async function runAgentDaemon(config: AgentConfig, log: Logger, options: 
   const clock = options.clock ?? new SystemClock();
   const startTimeSec = clock.nowMs() / 1000;
   let link: MasterLink | null = null;
-  const sink = { send: (update: StatusUpdate) => void link?.sendStatus(update) };
+  const sink = {
+    send: (update: StatusUpdate) => {
+      const sent = link?.sendStatus(update) ?? false;
+      log.debug({ taskId: update.taskId, state: update.state, uuid: update.uuid, sent }, 'status update');
+    },
+  };
   const docker = options.docker === false ? null : await connectDocker(config, log);
   const agent = await Agent.start({
     workDir: config.workDir,

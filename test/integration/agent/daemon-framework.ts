@@ -1,0 +1,126 @@
+/**
+ * A minimal Mesos v1 HTTP framework for the agent end-to-end tests: subscribes through any
+ * master (following 307), reads the RecordIO event stream, and makes calls with its stream id.
+ */
+import { waitFor } from '../helpers/process.js';
+
+export type Json = Record<string, any>;
+
+export class V1Framework {
+  readonly events: Json[] = [];
+  frameworkId: string | undefined;
+  private streamId: string | undefined;
+  private master: string | undefined;
+  private abort = new AbortController();
+
+  constructor(private readonly info: Json) {}
+
+  async subscribe(masters: readonly string[]): Promise<void> {
+    await waitFor('framework subscribed', async () => {
+      for (const master of masters) {
+        try {
+          if (await this.trySubscribe(master, 0)) return true;
+        } catch {
+          // not up, or not the leader yet: try the next one
+        }
+      }
+      return undefined;
+    }, 30_000, 200);
+  }
+
+  /** Waits for the first event matching `match` (past or future). */
+  next(what: string, match: (event: Json) => boolean, timeoutMs = 20_000): Promise<Json> {
+    return waitFor(what, () => this.events.find(match), timeoutMs, 50);
+  }
+
+  update(taskId: string, state: string): (event: Json) => boolean {
+    return (e) => e['type'] === 'UPDATE' && e['update']['status']['task_id']['value'] === taskId && e['update']['status']['state'] === state;
+  }
+
+  async call(type: string, payload?: Json): Promise<number> {
+    const body: Json = { framework_id: { value: this.frameworkId }, type, ...(payload ? { [type.toLowerCase()]: payload } : {}) };
+    const response = await fetch(`http://${this.master}/api/v1/scheduler`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'mesos-stream-id': this.streamId ?? '' },
+      body: JSON.stringify(body),
+      redirect: 'manual',
+    });
+    await response.body?.cancel();
+    return response.status;
+  }
+
+  async acknowledge(event: Json): Promise<void> {
+    const status = event['update']['status'];
+    if (!status['uuid']) return;
+    await this.call('ACKNOWLEDGE', { agent_id: status['agent_id'], task_id: status['task_id'], uuid: status['uuid'] });
+  }
+
+  /** Accepts the first offer with one command task (cpus 0.1, mem 32). */
+  async launch(taskId: string, command: string): Promise<Json> {
+    const event = await this.next('an offer', (e) => e['type'] === 'OFFERS' && e['offers']['offers']?.length > 0);
+    const offer = event['offers']['offers'][0] as Json;
+    const status = await this.call('ACCEPT', {
+      offer_ids: [offer['id']],
+      filters: { refuse_seconds: 1 },
+      operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+        name: taskId,
+        task_id: { value: taskId },
+        agent_id: offer['agent_id'],
+        resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+        command: { shell: true, value: command },
+      }] } }],
+    });
+    if (status !== 202) throw new Error(`ACCEPT answered ${status}`);
+    return offer;
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+
+  private async trySubscribe(master: string, hops: number): Promise<boolean> {
+    this.abort = new AbortController();
+    const info = { ...this.info, ...(this.frameworkId ? { id: { value: this.frameworkId } } : {}) };
+    const response = await fetch(`http://${master}/api/v1/scheduler`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ type: 'SUBSCRIBE', ...(this.frameworkId ? { framework_id: { value: this.frameworkId } } : {}), subscribe: { framework_info: info } }),
+      redirect: 'manual',
+      signal: this.abort.signal,
+    });
+    if (response.status === 307 && hops < 3) {
+      const leader = /^(?:https?:)?\/\/([^/]+)/.exec(response.headers.get('location') ?? '')?.[1];
+      await response.body?.cancel();
+      return leader ? this.trySubscribe(leader, hops + 1) : false;
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      return false;
+    }
+    this.streamId = response.headers.get('mesos-stream-id') ?? undefined;
+    this.master = master;
+    void this.read(response.body!);
+    const subscribed = await this.next('SUBSCRIBED', (e) => e['type'] === 'SUBSCRIBED', 10_000);
+    this.frameworkId = subscribed['subscribed']['framework_id']['value'];
+    return true;
+  }
+
+  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+    let buffer = Buffer.alloc(0);
+    try {
+      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+        buffer = Buffer.concat([buffer, Buffer.from(chunk)]);
+        for (;;) {
+          const newline = buffer.indexOf(10);
+          if (newline < 0) break;
+          const length = Number(buffer.subarray(0, newline).toString());
+          if (buffer.length < newline + 1 + length) break;
+          this.events.push(JSON.parse(buffer.subarray(newline + 1, newline + 1 + length).toString()) as Json);
+          buffer = buffer.subarray(newline + 1 + length);
+        }
+      }
+    } catch {
+      // the stream ended (closed, or the master went away)
+    }
+  }
+}
