@@ -96,6 +96,7 @@ export function startChronosRuns(options: StartChronosRunsOptions): ChronosRunsH
     propose: (command) => node.propose(encode(command)),
     webhook,
     replicaId: node.id,
+    disableAfterFailures: Number(process.env.KAIROS_CHRONOS_DISABLE_AFTER_FAILURES ?? 0) || 0,
   });
   part.observer = { jobChanged: (name) => service.jobChanged(name), runChanged: (run, before) => service.runChanged(run, before) };
   jobs.onChange((change) => {

@@ -19,9 +19,10 @@ import type { RegistryView } from '../../master/registry/types.js';
 import { TriggerEngine } from '../engine/index.js';
 import type { ChronosJob } from '../model/index.js';
 import type { JobStore } from '../state/jobs.js';
+import { jobSetDisabled, type JobSetDisabledCommand } from '../state/jobs-commands.js';
 import { FINAL_RUN_STATES, type RunCreateCommand, type RunEntry, type RunsCommand, type RunsPart } from '../state/runs.js';
 import { percentilesOf } from '../state/runs-stats.js';
-import { eventTrigger, manualTrigger, onDemandRun, triggerJobOf, type OnDemandTrigger, type TriggerJob } from '../trigger/index.js';
+import { eventTrigger, manualTrigger, nextDueMs, onDemandRun, triggerJobOf, type OnDemandTrigger, type TriggerJob } from '../trigger/index.js';
 import { RejectedCommand } from './errors.js';
 import { ChronosFramework } from './framework.js';
 import type { ChronosRunner, JobStats, RunRecord } from './port.js';
@@ -36,7 +37,9 @@ export interface RunServiceDeps {
   readonly port: () => SchedulerPort | null;
   readonly registry?: RegistryView | undefined;
   /** Appends one command; resolves with the apply result ({ok, value} or {ok:false, error}). */
-  readonly propose: (command: RunsCommand) => Promise<unknown>;
+  readonly propose: (command: RunsCommand | JobSetDisabledCommand) => Promise<unknown>;
+  /** Disable a job after this many final failures since its last success; 0 = never (Chronos' default). */
+  readonly disableAfterFailures?: number;
   readonly webhook: WebhookNotifier;
   /** Distinguishes request ids minted by different replicas. */
   readonly replicaId: string;
@@ -109,13 +112,37 @@ export class ChronosRunService implements ChronosRunner {
 
   runChanged(run: RunEntry, before: string | null): void {
     if (!this.running) return;
+    // Called inside apply: react once the apply has returned.
+    queueMicrotask(() => this.reactToRun(run, before));
+  }
+
+  private reactToRun(run: RunEntry, before: string | null): void {
+    if (!this.running) return;
     const state = run.machine.value;
+    if (FINAL_RUN_STATES.has(state) && (before === null || !FINAL_RUN_STATES.has(before))) this.maybeAutoDisable(run);
     if (state === 'queued') this.framework.revive();
     if (state === 'killing' && before !== 'killing') this.sendKill(run);
     if (state === 'failed' && before !== 'failed') {
       const job = this.deps.jobs.job(run.job);
       if (job !== undefined) this.deps.webhook.notify(`${run.key}:failed`, 'failed', job, run.machine.context.lastError ?? 'failed');
     }
+  }
+
+  /**
+   * Chronos disables a job itself when its finite schedule is exhausted (`Rn` done, the last run
+   * final; jobs that also wait on events stay enabled) and, with `disableAfterFailures` N > 0,
+   * after N final failures since its last success.
+   */
+  private maybeAutoDisable(run: RunEntry): void {
+    const job = this.deps.jobs.job(run.job);
+    if (job === undefined || job.disabled) return;
+    const view = this.view(run.job);
+    const jobState = this.deps.part.triggerState().jobs.get(run.job);
+    const exhausted = view?.schedule != null && job.events.length === 0 && jobState !== undefined && jobState.activeRuns.size === 0 && nextDueMs(view, jobState) === null;
+    const limit = this.deps.disableAfterFailures ?? 0;
+    const failing = limit > 0 && run.machine.value === 'failed' && this.deps.part.stats(run.job).errorsSinceLastSuccess >= limit;
+    if (!exhausted && !failing) return;
+    this.proposeOnce(`${run.job}:disable:${run.key}`, jobSetDisabled(run.job, true, this.deps.clock.nowMs()));
   }
 
   jobDisabledOrDeleted(kind: 'disabled' | 'deleted', job: ChronosJob, index: number): void {
@@ -247,7 +274,7 @@ export class ChronosRunService implements ChronosRunner {
     });
   }
 
-  private proposeOnce(key: string, command: RunsCommand): void {
+  private proposeOnce(key: string, command: RunsCommand | JobSetDisabledCommand): void {
     if (this.inFlight.has(key)) return;
     this.inFlight.add(key);
     this.deps

@@ -52,6 +52,9 @@ describe('chronos runs across leader kills', () => {
       expect(children.length, hint).toBe(70);
       expect(new Set(children.map((r) => r.key)).size, hint).toBe(70);
       expect(world.part.stats('child').successCount, hint).toBe(70);
+      // R70 exhausted and its last run final: Chronos disables the job; the child stays enabled.
+      expect(world.jobs.job('every3')?.disabled, hint).toBe(true);
+      expect(world.jobs.job('child')?.disabled, hint).toBe(false);
       kills += world.stats.kills;
       lost += world.stats.lostProposals;
       runs += records.length;

@@ -21,7 +21,7 @@ import { installChronosRuns } from '../../../src/chronos/runner/install.js';
 import { ChronosRunService } from '../../../src/chronos/runner/service.js';
 import { WebhookNotifier } from '../../../src/chronos/runner/webhook.js';
 import { JobStore } from '../../../src/chronos/state/jobs.js';
-import { jobPut } from '../../../src/chronos/state/jobs-commands.js';
+import { jobPut, type JobSetDisabledCommand } from '../../../src/chronos/state/jobs-commands.js';
 import type { RunsCommand, RunsPart } from '../../../src/chronos/state/runs.js';
 import { SimClock } from '../harness/sim-clock.js';
 
@@ -184,7 +184,7 @@ class FakeMaster implements SchedulerPort, RegistryView {
 }
 
 interface Pending {
-  readonly command: RunsCommand;
+  readonly command: RunsCommand | JobSetDisabledCommand;
   /** Decided when the leader dies: the entry still commits (it reached a majority) or is lost. */
   lost: boolean;
 }
@@ -223,7 +223,7 @@ export class RunsWorld {
   elect(): void {
     const pending = new Set<Pending>();
     const holder = { service: null as unknown as ChronosRunService, pending, alive: true };
-    const propose = (command: RunsCommand): Promise<unknown> =>
+    const propose = (command: RunsCommand | JobSetDisabledCommand): Promise<unknown> =>
       new Promise((resolve) => {
         const entry: Pending = { command, lost: false };
         pending.add(entry);
