@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { V1Framework, type TaskStatusJson } from '../../helpers/v1-framework.js';
+import { V1Framework, addressOfLocation, postJson, type TaskStatusJson } from '../../helpers/v1-framework.js';
 import { TestCluster, type ReplicaSpec } from '../helpers/cluster.js';
 import { freePorts, spawnKairos, waitFor, type KairosProcess } from '../helpers/process.js';
 
@@ -120,6 +120,18 @@ describe('v1 framework on a 3-master cluster with a real agent', () => {
     const known = before!.frameworks.find((f) => f.id === framework.frameworkId)!;
     expect(known.tasks.map((t) => t.id).sort()).toEqual(['long-1', 'long-2']);
     expect(known.completed_tasks.map((t) => t.id)).toContain('short');
+
+    // The operator views agree: metrics on the leader, the v1 operator API through a follower.
+    const metrics = (await (await fetch(`http://${leader.http}/metrics/snapshot`)).json()) as Record<string, number>;
+    expect(metrics['master/elected']).toBe(1);
+    expect(metrics['master/tasks_running']).toBe(2);
+    expect(metrics['master/tasks_finished']).toBeGreaterThanOrEqual(1);
+    expect(metrics['master/frameworks_active']).toBeGreaterThanOrEqual(1);
+    const redirected = await postJson(follower.http, '/api/v1', { type: 'GET_TASKS' });
+    expect(redirected.status).toBe(307);
+    const tasksAnswer = await postJson(addressOfLocation(String(redirected.headers.location)), '/api/v1', { type: 'GET_TASKS' });
+    const v1Tasks = (JSON.parse(tasksAnswer.body) as { get_tasks: { tasks: Array<{ task_id: { value: string }; state: string }> } }).get_tasks.tasks;
+    expect(v1Tasks.filter((t) => t.state === 'TASK_RUNNING').map((t) => t.task_id.value).sort()).toEqual(['long-1', 'long-2']);
 
     // SIGKILL the leader mid-work: the stream ends, a new leader is elected.
     const oldLeader = leader;
