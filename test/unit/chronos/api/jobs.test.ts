@@ -163,3 +163,23 @@ describe('reads on the leader', () => {
     expect(s.node.readBarriers).toBe(1);
   });
 });
+
+describe('a put that became invalid between the check and the commit', () => {
+  it('is refused by apply with 400 and stores nothing (the parent was deleted meanwhile)', async () => {
+    await call('POST', '/scheduler/iso8601', ISO);
+    const propose = s.node.propose.bind(s.node);
+    let raced = false;
+    s.node.propose = async (data: Uint8Array) => {
+      if (!raced) {
+        raced = true;
+        const { encode } = await import('../../../../src/lib/codec.js');
+        await propose(encode({ t: 'job.delete', name: 'j1', nowMs: 0 }));
+      }
+      return propose(data);
+    };
+    const response = await call('POST', '/scheduler/dependency', { name: 'child', command: 'true', parents: ['j1'] });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(/parent job 'j1' does not exist/);
+    expect(await jobs()).toEqual([]);
+  });
+});
