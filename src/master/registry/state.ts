@@ -51,6 +51,8 @@ export type RegistryEffect = Effect & { frameworkId?: string };
 type EffectsListener = (effects: readonly RegistryEffect[], command: RegistryCommand) => void;
 
 const FAILOVER_TIMEOUT_CAP_MS = 365 * 24 * 3_600_000;
+/** After a leader change every framework has at least this long to re-subscribe. */
+export const LEADER_CHANGE_GRACE_MS = 120_000;
 
 export class RegistryState implements StatePart, RegistryView {
   readonly prefix = 'reg';
@@ -361,6 +363,13 @@ export class RegistryState implements StatePart, RegistryView {
     for (const entry of this.tables.frameworks.values()) {
       if (entry.machine.value !== 'subscribed') continue;
       this.stepFramework(entry.id, { type: 'framework.leaderChanged', nowMs });
+      // A leader change is not the scheduler's failure: give it time to find the new leader even
+      // with the default failover_timeout of 0, instead of tearing its tasks down at once.
+      const context = entry.machine.context as FrameworkContext;
+      const graceUntil = nowMs + LEADER_CHANGE_GRACE_MS;
+      if (context.deadline && context.deadline.atMs < graceUntil) {
+        entry.machine = { value: entry.machine.value, context: { ...context, deadline: { ...context.deadline, atMs: graceUntil } } };
+      }
     }
     for (const entry of this.tables.agents.values()) {
       if (entry.machine.value !== 'active') continue;

@@ -292,5 +292,26 @@ describe('master engine (3 masters, tiny agent, v1 HTTP framework)', () => {
     const finished = agent().sendStatus('task-1', frameworkId, 'TASK_FINISHED');
     const done = await waitFor('UPDATE TASK_FINISHED', () => framework.events.find((e) => e['type'] === 'UPDATE' && e['update']['status']['state'] === 'TASK_FINISHED'), 10_000);
     expect(Buffer.from(done['update']['status']['uuid'] as string, 'base64').toString()).toBe(finished);
+
+    // The new leader offers the agent's resources again and launches with its own term.
+    const second = await waitFor('an offer from the new leader', () => framework.events.find((e) => e['type'] === 'OFFERS'), 20_000);
+    const newOffer = second['offers']['offers'][0] as Json;
+    expect(newOffer['id']['value'].startsWith(`${agent().highestTerm}-O`)).toBe(true);
+    expect(await framework.call({
+      type: 'ACCEPT',
+      accept: {
+        offer_ids: [newOffer['id']],
+        operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 'again', task_id: { value: 'task-2' }, agent_id: newOffer['agent_id'], resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }], command: { value: 'true' } }] } }],
+      },
+    })).toBe(202);
+    const rerun = await waitFor('runTask from the new leader', () => agent().received.find((m): m is Extract<MasterToAgent, { t: 'runTask' }> => m.t === 'runTask' && m.task.taskId === 'task-2'), 10_000);
+    expect(rerun.term).toBe(agent().highestTerm);
+    // Using the same offer again is invalid: the task is answered TASK_LOST (REASON_INVALID_OFFERS).
+    expect(await framework.call({
+      type: 'ACCEPT',
+      accept: { offer_ids: [newOffer['id']], operations: [{ type: 'LAUNCH', launch: { task_infos: [{ name: 'x', task_id: { value: 'task-3' }, agent_id: newOffer['agent_id'], resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 } }], command: { value: 'true' } }] } }] },
+    })).toBe(202);
+    const invalid = await waitFor('TASK_LOST for a used offer', () => framework.events.find((e) => e['type'] === 'UPDATE' && e['update']['status']['task_id']['value'] === 'task-3'), 10_000);
+    expect(invalid['update']['status']).toMatchObject({ state: 'TASK_LOST', reason: 'REASON_INVALID_OFFERS', source: 'SOURCE_MASTER' });
   });
 });

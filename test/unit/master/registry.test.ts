@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decode, encodeDocument } from '../../../src/lib/codec.js';
-import { RegistryState } from '../../../src/master/registry/state.js';
+import { LEADER_CHANGE_GRACE_MS, RegistryState } from '../../../src/master/registry/state.js';
 import { T0, TestRegistry, launchRecord, scalars } from './registry-helpers.js';
 
 describe('registry: agents', () => {
@@ -148,6 +148,20 @@ describe('registry: frameworks', () => {
     expect(r.apply({ t: 'reg.framework.teardown', frameworkId: fw, reason: 'teardown', nowMs: T0 + 12_000 }).ok).toBe(true);
     expect(r.registry.task(fw, 't1')!.state).toBe('TASK_KILLED');
     expect(() => r.subscribe({ frameworkId: fw })).toThrow('Framework has been removed');
+  });
+
+  it('a leader change gives frameworks a grace period even with failover_timeout 0', () => {
+    const r = new TestRegistry();
+    r.registerAgent('a1');
+    const fw = r.subscribe({ failoverSeconds: 0 });
+    const patient = r.subscribe({ failoverSeconds: 3600 });
+    r.launch(fw, 't1');
+    r.apply({ t: 'reg.leader.changed', nowMs: T0 + 10 });
+    expect(r.registry.framework(fw)!.machine).toMatchObject({ value: 'disconnected', context: { deadline: { atMs: T0 + 10 + LEADER_CHANGE_GRACE_MS } } });
+    expect(r.registry.framework(patient)!.machine.context.deadline!.atMs).toBe(T0 + 10 + 3_600_000);
+    expect(r.apply({ t: 'reg.deadline', kind: 'framework', id: fw, event: 'framework.failoverTimeout', nowMs: T0 + 20 }).ok).toBe(false);
+    r.subscribe({ frameworkId: fw, nowMs: T0 + 5_000 });
+    expect(r.registry.task(fw, 't1')!.state).toBe('TASK_STAGING');
   });
 
   it('built-in frameworks never reach their failover deadline in practice', () => {
