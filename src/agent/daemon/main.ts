@@ -5,8 +5,7 @@
  * next agent on the same work dir; a SIGKILL loses nothing either (everything is checkpointed
  * before it matters).
  */
-import { mkdirSync } from 'node:fs';
-import Docker from 'dockerode';
+import { existsSync, mkdirSync } from 'node:fs';
 import { SystemClock, type Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { KAIROS_VERSION } from '../../version.js';
@@ -148,6 +147,13 @@ export async function runAgentDaemon(config: AgentConfig, log: Logger, options: 
 
 /** A Docker executor when the daemon answers a ping, else null and one warning. */
 async function connectDocker(config: AgentConfig, log: Logger): Promise<DockerExecutor | null> {
+  if (!existsSync(config.dockerSocket)) {
+    log.warn({ socket: config.dockerSocket }, 'no Docker socket; container tasks will fail with TASK_FAILED');
+    return null;
+  }
+  // Loaded only when a socket exists: dockerode is a large share of the agent's start-up time,
+  // and a restarted agent must re-register before the master's unreachable timeout.
+  const { default: Docker } = await import('dockerode');
   const docker = new Docker({ socketPath: config.dockerSocket, timeout: 5_000 });
   try {
     await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2_000).unref())]);

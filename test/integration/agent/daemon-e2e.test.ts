@@ -6,7 +6,8 @@
  * the reattached process) reaches the framework through the master. The agent's /state shows
  * the task and /files refuses paths outside the sandbox.
  * Method: the task waits on a gate file the test creates, so nothing depends on timing; every
- * wait is a condition with a deadline.
+ * wait is a condition with a deadline. The masters' agent heartbeat is 5 s (unreachable after
+ * 25 s) so that a slow restart on a loaded machine is still a reattachment, not a lost agent.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ describe('kairos agent with real masters', () => {
   const taskPids: number[] = [];
 
   beforeAll(async () => {
-    cluster = await TestCluster.create(3, ['--log-level', 'warn']);
+    cluster = await TestCluster.create(3, ['--log-level', 'warn', '--agent-heartbeat-ms', '5000']);
     cluster.startAll();
     await cluster.waitForAllUp();
     const [port] = await freePorts(1);
@@ -106,5 +107,31 @@ describe('kairos agent with real masters', () => {
     await waitFor('task process gone', () => (alive(pid) ? undefined : true));
     const stdout = await (await fetch(`http://${agentHttp}/files/read?path=${encodeURIComponent(after['frameworks'][0]['executors'][0]['directory'] + '/stdout')}&offset=0`)).json() as Json;
     expect(stdout['data']).toBe('started\ndone\n');
+  });
+  it('kills a reattached task after the agent restart (KILL → TASK_KILLED, process gone)', async () => {
+    const offer = await framework.launch('e2e-kill', 'sleep 300');
+    const running = await framework.next('TASK_RUNNING', framework.update('e2e-kill', 'TASK_RUNNING'));
+    await framework.acknowledge(running);
+    const pidFile = join(workDir, 'run', 'e2e-kill', 'pid');
+    const pid = await waitFor('task pid file', () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined));
+    taskPids.push(pid);
+    await waitFor('ack reached the agent', async () => {
+      const metrics = await (await fetch(`http://${agentHttp}/metrics`)).text();
+      return /kairos_agent_status_updates_pending 0/.test(metrics) ? true : undefined;
+    });
+    const current = agents.at(-1)!;
+    current.child.kill('SIGKILL');
+    await current.exited;
+    expect(alive(pid)).toBe(true);
+    const restarted = startAgent();
+    await waitFor('agent re-registered', async () => {
+      const s = (await (await fetch(`http://${agentHttp}/state`)).json()) as Json;
+      return s['master_hostname'] ? true : undefined;
+    }, 60_000, 200);
+    expect(await framework.call('KILL', { task_id: { value: 'e2e-kill' }, agent_id: offer['agent_id'] })).toBe(202);
+    await framework.next('TASK_KILLED after the restart', framework.update('e2e-kill', 'TASK_KILLED'), 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}\nagent log:\n${restarted.output().split('\n').slice(-12).join('\n')}`);
+    });
+    await waitFor('task process gone', () => (alive(pid) ? undefined : true), 10_000);
   });
 });

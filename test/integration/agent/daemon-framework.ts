@@ -12,6 +12,7 @@ export class V1Framework {
   private streamId: string | undefined;
   private master: string | undefined;
   private abort = new AbortController();
+  private readonly usedOffers = new Set<string>();
 
   constructor(private readonly info: Json) {}
 
@@ -57,8 +58,11 @@ export class V1Framework {
 
   /** Accepts the first offer with one command task (cpus 0.1, mem 32). */
   async launch(taskId: string, command: string): Promise<Json> {
-    const event = await this.next('an offer', (e) => e['type'] === 'OFFERS' && e['offers']['offers']?.length > 0);
-    const offer = event['offers']['offers'][0] as Json;
+    const fresh = (e: Json): Json | undefined =>
+      e['type'] === 'OFFERS' ? (e['offers']['offers'] as Json[] | undefined)?.find((o) => !this.usedOffers.has(o['id']['value'])) : undefined;
+    const event = await this.next('a fresh offer', (e) => fresh(e) !== undefined);
+    const offer = fresh(event)!;
+    this.usedOffers.add(offer['id']['value']);
     const status = await this.call('ACCEPT', {
       offer_ids: [offer['id']],
       filters: { refuse_seconds: 1 },
