@@ -49,7 +49,8 @@ export async function proxyUnlessLeader(context: MasterContext, request: Fastify
   if (contentType !== undefined) headers['content-type'] = contentType;
   let response: Response;
   try {
-    response = await fetch(`http://${leader}${request.url}`, {
+    // Replicas share one scheme: a replica serving HTTPS reaches the leader over HTTPS too.
+    response = await fetch(`${request.protocol}://${leader}${request.url}`, {
       method,
       headers,
       ...(hasBody ? { body: rawText(request) } : {}),
