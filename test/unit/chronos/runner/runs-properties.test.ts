@@ -75,7 +75,7 @@ describe('run part properties', () => {
     let nowMs = T0;
     for (const op of ops) {
       nowMs += 1000;
-      const command = op.kind === 'repeatLast' ? last : commandOf(op, keys, nowMs, w);
+      const command: RunsCommand | null = op.kind === 'repeatLast' ? last : commandOf(op, keys, nowMs, w);
       if (command === null) continue;
       const before = JSON.stringify(w.runs.toSnapshot());
       const result = w.run(command) as { ok: boolean; value?: unknown };
