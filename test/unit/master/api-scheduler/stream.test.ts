@@ -96,3 +96,47 @@ describe('slow readers', () => {
     req.destroy();
   });
 });
+
+describe('failover and request shapes over loopback', () => {
+  let t: TestServer;
+  afterEach(async () => {
+    await t.app.close();
+  });
+
+  it('a newer SUBSCRIBE of the same framework ends the older stream (ERROR, clean end); only the new stream id is accepted', async () => {
+    t = await testServer();
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    t.registry.addFramework('fw-9');
+    const first = new V1Framework({ user: 'u', name: 'first' });
+    await first.subscribe([address], { frameworkId: 'fw-9' });
+    const second = new V1Framework({ user: 'u', name: 'second' });
+    await second.subscribe([address], { frameworkId: 'fw-9' });
+    await first.waitFor('ERROR', (e) => e.type === 'ERROR');
+    expect(await first.ended).toBe('clean');
+    expect((await first.call('REVIVE')).status).toBe(400);
+    expect((await second.call('REVIVE')).status).toBe(202);
+    // The old stream ending did not disconnect the new subscription.
+    expect(t.port.subscriptions[1]!.disconnected).toBe(false);
+    t.port.subscriptions[1]!.sink.close('done');
+    await second.ended;
+  });
+
+  it('accepts a chunked request body without Content-Length (naive clients)', async () => {
+    t = await testServer();
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as { port: number };
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/scheduler', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+      });
+      req.on('error', reject);
+      req.write('{"type":"SUBSCRIBE","subscribe":{"framework_info":');
+      setTimeout(() => req.end('{"user":"u","name":"chunked","role":null}}}'), 20);
+    });
+    expect(status).toBe(200);
+    expect((t.port.subscriptions[0]!.call['subscribe'] as { framework_info: { name: string } }).framework_info.name).toBe('chunked');
+    t.port.subscriptions[0]!.sink.close('done');
+  });
+});

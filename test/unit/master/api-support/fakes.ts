@@ -27,6 +27,8 @@ export interface FakeSubscriptionRecord {
   sink: SchedulerSink;
   subscription: Subscription;
   disconnected: boolean;
+  /** Closed by a newer subscription of the same framework. */
+  closed: boolean;
 }
 
 export class FakeSchedulerPort implements SchedulerPort {
@@ -48,7 +50,14 @@ export class FakeSchedulerPort implements SchedulerPort {
     const info = (call['subscribe'] as { framework_info: { id?: { value: string } } }).framework_info;
     const frameworkId = info.id?.value ?? `fw-${this.next++}`;
     const streamId = `stream-${this.subscriptions.length + 1}`;
-    const record: FakeSubscriptionRecord = { call, sink, disconnected: false, subscription: { frameworkId, streamId, disconnect: () => { record.disconnected = true; } } };
+    // Only one subscription per framework: the older stream gets ERROR and is closed (Mesos failover).
+    for (const older of this.subscriptions) {
+      if (older.subscription.frameworkId !== frameworkId || older.closed) continue;
+      older.closed = true;
+      older.sink.send({ type: 'ERROR', error: { message: 'Framework failed over' } });
+      older.sink.close('Framework failed over');
+    }
+    const record: FakeSubscriptionRecord = { call, sink, disconnected: false, closed: false, subscription: { frameworkId, streamId, disconnect: () => { record.disconnected = true; } } };
     this.subscriptions.push(record);
     sink.send({ type: 'SUBSCRIBED', subscribed: { framework_id: { value: frameworkId }, heartbeat_interval_seconds: 5 } });
     sink.send({ type: 'HEARTBEAT' });
