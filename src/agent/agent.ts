@@ -77,8 +77,9 @@ export class Agent {
     return this.dispatch({ type: 'launchRequested', spec });
   }
 
-  kill(taskId: string): Promise<void> {
-    return this.dispatch({ type: 'killRequested', taskId });
+  /** SIGTERM, then SIGKILL after `gracePeriodMs` (default: the task's kill policy, else 3 s). */
+  kill(taskId: string, gracePeriodMs?: number): Promise<void> {
+    return this.dispatch({ type: 'killRequested', taskId, ...(gracePeriodMs !== undefined ? { gracePeriodMs } : {}) });
   }
 
   /** The master acknowledged a status update. */

@@ -28,7 +28,8 @@ export type AgentEvent =
   | { type: 'launchRequested'; spec: TaskSpec }
   | { type: 'processStarted'; taskId: string; process?: ProcessIdentity; containerId?: string }
   | { type: 'launchFailed'; taskId: string; message: string }
-  | { type: 'killRequested'; taskId: string }
+  /** `gracePeriodMs` overrides the task's kill policy (the master's killTask may carry one). */
+  | { type: 'killRequested'; taskId: string; gracePeriodMs?: number }
   | { type: 'killGraceExpired'; taskId: string }
   | { type: 'processExited'; taskId: string; exit: ProcessExit }
   | { type: 'recovered'; record: TaskRecord; observation: RecoveryObservation }
@@ -81,7 +82,7 @@ export function step(state: AgentCoreState, event: AgentEvent): Transition {
           : { state, effects: [] },
       );
     case 'killRequested':
-      return withTask(state, event.taskId, (task) => onKill(state, task));
+      return withTask(state, event.taskId, (task) => onKill(state, task, event.gracePeriodMs));
     case 'killGraceExpired':
       return withTask(state, event.taskId, (task) =>
         task.phase === 'killing' && task.process
@@ -125,9 +126,9 @@ function onStarted(state: AgentCoreState, taskId: string, process?: ProcessIdent
   return { state: next, effects };
 }
 
-function onKill(state: AgentCoreState, task: TaskRecord): Transition {
+function onKill(state: AgentCoreState, task: TaskRecord, gracePeriodMs?: number): Transition {
   if (task.phase === 'terminal' || task.phase === 'killing') return { state, effects: [] };
-  const graceMs = task.spec.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS;
+  const graceMs = gracePeriodMs ?? task.spec.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS;
   const record: TaskRecord = { ...task, phase: 'killing', killRequested: true };
   if (task.phase !== 'launching' && task.spec.container && task.containerId) {
     const stop: AgentEffect = { type: 'stopContainer', taskId: task.spec.taskId, containerId: task.containerId, gracePeriodMs: graceMs };

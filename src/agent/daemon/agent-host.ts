@@ -57,7 +57,7 @@ export class AgentHost implements LinkHost {
         await agent.launch(launchSpec(command.task, command.resources));
         return;
       case 'killTask':
-        await agent.kill(command.taskId);
+        await agent.kill(command.taskId, command.gracePeriodMs);
         return;
       case 'ack':
         if (!(await agent.acknowledge(command.taskId, command.uuid))) log.debug({ taskId: command.taskId, uuid: command.uuid }, 'ack for an unknown or stale update');
