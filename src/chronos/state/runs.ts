@@ -369,6 +369,9 @@ export class RunsPart implements StatePart {
     const run = this.runs.get(key);
     if (run === undefined) return;
     for (const taskId of run.taskIds) this.byTask.delete(taskId);
+    // An on-demand key only dedupes proposals repeated around a failover; once its run has left
+    // the history it is dropped too, so the set stays bounded like the history.
+    if (run.cause !== 'schedule') this.trigger.jobs.get(run.job)?.onDemandKeys.delete(key);
     this.runs.delete(key);
     this.activeKeys.delete(key);
   }
