@@ -6,7 +6,6 @@ import { Command, CommanderError } from 'commander';
 import { KAIROS_VERSION } from '../version.js';
 import { addAgentCommand } from './agent.js';
 import { addDevCommand } from './dev.js';
-import { addMasterCommand } from './master.js';
 import { exitWithUsageError } from './exit.js';
 
 const program = new Command();
@@ -18,7 +17,9 @@ program
   .exitOverride()
   .configureOutput({ writeErr: () => undefined });
 
-addMasterCommand(program);
+// `kairos agent` does not load the master (about a second of start-up here): a SIGKILLed agent
+// must be back and re-registered before the master's unreachable timeout.
+if (process.argv[2] !== 'agent') (await import('./master.js')).addMasterCommand(program);
 addAgentCommand(program);
 addDevCommand(program);
 
