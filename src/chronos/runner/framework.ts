@@ -250,7 +250,7 @@ export class ChronosFramework {
     const run = this.deps.part.runOfTask(taskId);
     if (run === undefined || run.machine.context.taskId !== taskId) return true;
     const message = typeof status.message === 'string' ? status.message : null;
-    const event = runEventForTaskState(run, state, message, this.deps.clock.nowMs());
+    const event = runEventForTaskState(run, state, message, this.deps.clock.nowMs(), this.deps.job(run.job)?.async === true);
     if (event === null) return true;
     try {
       await this.deps.propose({ t: 'run.event', key: run.key, taskId, event: event.event, exitStatus: event.exitStatus, message });

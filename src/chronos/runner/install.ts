@@ -76,8 +76,8 @@ export interface StartChronosRunsOptions {
 }
 
 export interface ChronosRunsHandle {
-  /** The runner while this replica leads and its services run; null otherwise. */
-  runner(): ChronosRunner | null;
+  /** The runner (with async task completion) while this replica leads and its services run; null otherwise. */
+  runner(): (ChronosRunner & Pick<ChronosRunService, 'completeAsyncTask'>) | null;
   readonly service: ChronosRunService;
   stop(): void;
 }

@@ -196,6 +196,21 @@ export class ChronosRunService implements ChronosRunner {
     });
   }
 
+  /**
+   * Chronos 2.x async jobs (spec §3.7): `PUT /scheduler/task/{taskId}` with `statusCode` 0 ends
+   * the task's run as a success (children fire), anything else as a failure (retries apply).
+   * Unknown or no-longer-current task ids are ignored, as Chronos does.
+   */
+  async completeAsyncTask(taskId: string, statusCode: number): Promise<void> {
+    const run = this.deps.part.runOfTask(taskId);
+    if (run === undefined || run.machine.context.taskId !== taskId) return;
+    const nowMs = this.deps.clock.nowMs();
+    const event: JobRunEvent = statusCode === 0 ? { type: 'run.succeeded', nowMs } : { type: 'run.failed', nowMs, message: `async task reported status ${statusCode}` };
+    await this.proposeChecked({ t: 'run.event', key: run.key, taskId, event, exitStatus: statusCode }).catch((error: unknown) => {
+      if (!(error instanceof RejectedCommand)) throw error;
+    });
+  }
+
   history(jobName: string): RunRecord[] {
     return this.deps.part.runsOf(jobName).map(toRunRecord);
   }
@@ -244,7 +259,7 @@ export class ChronosRunService implements ChronosRunner {
         const task = registry.task(frameworkId, context.taskId);
         if (task === undefined) continue;
         const message = task.statuses[task.statuses.length - 1]?.message ?? null;
-        const next = runEventForTaskState(run, task.state, message, nowMs);
+        const next = runEventForTaskState(run, task.state, message, nowMs, job?.async === true);
         if (next !== null) {
           const command: RunsCommand = { t: 'run.event', key: run.key, taskId: context.taskId, event: next.event, exitStatus: next.exitStatus, message };
           this.proposeOnce(`${context.taskId}:${task.state}`, command);

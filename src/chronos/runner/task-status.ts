@@ -17,14 +17,18 @@ export interface TaskStatusEvent {
   readonly exitStatus: number | null;
 }
 
-export function runEventForTaskState(run: Pick<RunEntry, 'machine'>, state: string, message: string | null, nowMs: number): TaskStatusEvent | null {
+/**
+ * `asyncJob`: a Chronos 2.x async job (spec §3.7) — TASK_FINISHED is not its outcome; the job
+ * reports it later through `PUT /scheduler/task/{taskId}` (ChronosRunner.completeAsyncTask).
+ */
+export function runEventForTaskState(run: Pick<RunEntry, 'machine'>, state: string, message: string | null, nowMs: number, asyncJob = false): TaskStatusEvent | null {
   const current = run.machine.value;
   if (STARTED.has(state)) {
     // RUNNING and STARTING both mean "started"; only the first one moves the machine.
     return current === 'launching' ? { event: { type: 'run.started', nowMs }, exitStatus: null } : null;
   }
   if (current !== 'launching' && current !== 'running' && current !== 'killing') return null;
-  if (state === 'TASK_FINISHED') return { event: { type: 'run.succeeded', nowMs }, exitStatus: 0 };
+  if (state === 'TASK_FINISHED') return asyncJob ? null : { event: { type: 'run.succeeded', nowMs }, exitStatus: 0 };
   if (state === 'TASK_KILLED') return { event: { type: 'run.killed', nowMs }, exitStatus: null };
   if (FAILED.has(state)) return { event: { type: 'run.failed', nowMs, message: message ?? state }, exitStatus: exitStatusOf(message) };
   return null;

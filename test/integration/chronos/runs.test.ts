@@ -108,4 +108,21 @@ describe('Chronos runs on 3 masters and an agent', () => {
     expect(lines(tries)).toEqual(['0', '1']);
     expect((await jobJson('fails'))?.successCount).toBe(0);
   }, 120_000);
+
+  it('ends an async job only when it reports its own status (Chronos 2.x PUT /task/{id})', async () => {
+    const l = await leader();
+    const idFile = join(work, 'async.id');
+    expect((await api(l, 'POST', '/iso8601', { name: 'asyncjob', command: `echo "$mesos_task_id" > ${idFile}`, schedule: 'R/2030-01-01T00:00:00Z/P1D', async: true })).status).toBeLessThan(300);
+    expect((await api(l, 'PUT', '/job/asyncjob')).status).toBeLessThan(300);
+    const taskId = await waitFor('the async task id', () => lines(idFile)[0], 30_000);
+    // The task finished (the master's registry says so), yet the run is not a success yet.
+    await waitFor('the async task finished', async () => {
+      const response = await fetch(`http://${(await leader()).http}/master/tasks`, { signal: AbortSignal.timeout(5_000) });
+      const tasks = ((await response.json()) as { tasks: Array<{ id: string; state: string }> }).tasks;
+      return tasks.some((t) => t.id === taskId && t.state === 'TASK_FINISHED') ? true : undefined;
+    }, 30_000);
+    expect((await jobJson('asyncjob'))?.successCount).toBe(0);
+    expect((await api(await leader(), 'PUT', `/task/${encodeURIComponent(taskId)}`, { statusCode: 0 })).status).toBe(204);
+    await waitFor('async job counted', async () => ((await jobJson('asyncjob'))?.successCount === 1 ? true : undefined), 30_000);
+  }, 120_000);
 });

@@ -44,6 +44,9 @@ describe('task states → run events', () => {
     expect(runEventForTaskState(at('running'), 'TASK_FAILED', 'Command exited with status 3', 5)).toMatchObject({ event: { type: 'run.failed' }, exitStatus: 3 });
     expect(runEventForTaskState(at('running'), 'TASK_KILLED', null, 5)?.event.type).toBe('run.killed');
     expect(runEventForTaskState(at('succeeded'), 'TASK_FAILED', null, 5)).toBeNull();
+    // Async jobs (2.x): FINISHED is not the outcome; failures still are.
+    expect(runEventForTaskState(at('running'), 'TASK_FINISHED', null, 5, true)).toBeNull();
+    expect(runEventForTaskState(at('running'), 'TASK_FAILED', null, 5, true)?.event.type).toBe('run.failed');
     expect(exitStatusOf('exit code 127')).toBe(127);
     expect(exitStatusOf(null)).toBeNull();
   });
