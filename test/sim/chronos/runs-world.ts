@@ -127,7 +127,9 @@ class FakeMaster implements SchedulerPort, RegistryView {
     this.launches.set(taskId, (this.launches.get(taskId) ?? 0) + 1);
     this.tasks.set(taskId, { taskId, agentId, state: 'TASK_STAGING', statuses: [{ state: 'TASK_STAGING' }] });
     this.sim.after(this.rng.int(20, 200), () => this.update(taskId, 'TASK_RUNNING'));
-    this.sim.after(this.rng.int(300, 1500), () => this.update(taskId, 'TASK_FINISHED'));
+    // Tasks of jobs named `flaky…` fail 40% of the time (retries then run across failovers).
+    const fails = taskId.includes(':flaky') && this.rng.next() < 0.4;
+    this.sim.after(this.rng.int(300, 1500), () => this.update(taskId, fails ? 'TASK_FAILED' : 'TASK_FINISHED'));
   }
 
   private update(taskId: string, state: string): void {
