@@ -38,6 +38,7 @@ const SCENARIOS: ScenarioEntry[] = [
   { name: 'chronos-next-fire', load: async () => (await import('./chronos-next-fire.js')).chronosNextFireScenario },
   { name: 'chronos-trigger', load: async () => (await import('./chronos-trigger.js')).chronosTriggerScenario },
   { name: 'chronos-api', load: async () => (await import('./chronos-api.js')).chronosApiScenario },
+  { name: 'chronos-runs', load: async () => (await import('./chronos-runs.js')).chronosRunsScenario },
   { name: 'takeover', load: async () => (await import('./takeover.js')).takeoverScenario },
   { name: 'agent-launch', load: async () => (await import('./agent-launch.js')).agentLaunchScenario },
 ];
