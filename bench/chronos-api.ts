@@ -38,19 +38,28 @@ function jobBody(index: number): string {
 }
 
 /** Creates jobs up to `total` (names bench-job-<i>-x), `concurrency` requests in flight. */
-async function seedJobs(port: number, from: number, total: number, concurrency: number): Promise<number> {
+async function seedJobs(port: number, from: number, total: number, concurrency: number, progress: (message: string) => void): Promise<number> {
   let next = from;
   let failures = 0;
-  const worker = async (): Promise<void> => {
-    while (next < total) {
-      const index = next++;
-      const response = await fetch(`http://127.0.0.1:${port}/scheduler/iso8601`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: jobBody(index) });
-      await response.arrayBuffer();
-      if (response.status !== 204) failures += 1;
+  const examples = new Set<string>();
+  const createOne = async (index: number): Promise<void> => {
+    // A put is idempotent (same name, same body), so a timed-out or refused one is simply retried.
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetch(`http://127.0.0.1:${port}/scheduler/iso8601`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: jobBody(index), signal: AbortSignal.timeout(30_000) }).catch((error: Error) => error);
+      const status = response instanceof Error ? 0 : response.status;
+      const text = response instanceof Error ? response.message : await response.text();
+      if (status === 204) return;
+      failures += 1;
+      if (examples.size < 5) examples.add(`HTTP ${status} ${text.slice(0, 120)}`);
+      if (attempt >= 5 || (status >= 400 && status < 500)) throw new Error(`seeding job ${index}: ${[...examples].join('; ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   };
+  const worker = async (): Promise<void> => {
+    while (next < total) await createOne(next++);
+  };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  if (failures > 0) throw new Error(`seeding: ${failures} job creations failed`);
+  if (failures > 0) progress(`seeding: ${failures} creations retried (${[...examples].join('; ')})`);
   return next;
 }
 
@@ -80,7 +89,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     // 2. creations at N jobs (seed N first, then measure new creations on top of them).
     context.progress(`seeding ${plan.createAtJobs} jobs`);
     const seedStart = performance.now();
-    let created = await seedJobs(port, 0, plan.createAtJobs, plan.createConcurrency);
+    let created = await seedJobs(port, 0, plan.createAtJobs, plan.createConcurrency, context.progress);
     const seedRate = (plan.createAtJobs * 1000) / (performance.now() - seedStart);
     context.progress(`seeded at ${Math.round(seedRate)} creations/s`);
     const createRuns: LoadResult[] = [];
@@ -114,7 +123,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
 
     // 3. search at M jobs.
     context.progress(`seeding up to ${plan.searchAtJobs} jobs`);
-    created = await seedJobs(port, created, Math.max(created, plan.searchAtJobs), plan.createConcurrency);
+    created = await seedJobs(port, created, Math.max(created, plan.searchAtJobs), plan.createConcurrency, context.progress);
     const searchRuns: LoadResult[] = [];
     for (let r = 0; r < plan.runs; r++) {
       const result = await runHttpClosedLoop(

@@ -26,6 +26,7 @@ import {
 } from '../model/index.js';
 import type { ApplyResult, PartCommand, StatePart } from '../../master/state/part.js';
 import { JOB_PART_PREFIX } from './jobs-commands.js';
+import { SearchIndex } from './jobs-search.js';
 
 /** One stored job with the replicated facts the API and the trigger need about it. */
 export interface StoredJob {
@@ -67,6 +68,8 @@ export class JobStore implements StatePart {
   private jobs = new Map<string, StoredJob>();
   private searchText = new Map<string, SearchText>();
   private byEvent = new Map<string, Set<string>>();
+  /** Built on the first search after a change (see jobs-search.ts). */
+  private searchIndex: { index: SearchIndex; names: string[] } | null = null;
   private dag = new DependencyGraph();
   private readonly listeners: JobChangeListener[] = [];
 
@@ -117,25 +120,32 @@ export class JobStore implements StatePart {
    * offset/limit. Missing filters match everything.
    */
   search(query: { name?: string; command?: string; any?: string; limit: number; offset: number }): StoredJob[] {
-    const name = query.name?.toLowerCase() ?? '';
-    const command = query.command?.toLowerCase() ?? '';
-    const any = query.any?.toLowerCase() ?? '';
-    const found: StoredJob[] = [];
-    let skipped = 0;
-    if (query.limit <= 0) return found;
-    for (const [jobName, text] of this.searchText) {
-      const matches =
-        (text.name.includes(name) && text.command.includes(command)) ||
-        (any !== '' && (text.name.includes(any) || text.command.includes(any)));
-      if (!matches) continue;
-      if (skipped < query.offset) {
-        skipped += 1;
-        continue;
+    if (query.limit <= 0) return [];
+    const terms = { name: query.name?.toLowerCase() ?? '', command: query.command?.toLowerCase() ?? '', any: query.any?.toLowerCase() ?? '' };
+    if (terms.name === '' && terms.command === '') {
+      // Everything matches: page through the store without building the index.
+      const found: StoredJob[] = [];
+      let skipped = 0;
+      for (const stored of this.jobs.values()) {
+        if (skipped++ < query.offset) continue;
+        found.push(stored);
+        if (found.length >= query.limit) break;
       }
-      found.push(this.jobs.get(jobName) as StoredJob);
-      if (found.length >= query.limit) break;
+      return found;
     }
-    return found;
+    const { index, names } = this.currentSearchIndex();
+    return index
+      .matching(terms)
+      .slice(query.offset, query.offset + query.limit)
+      .map((position) => this.jobs.get(names[position] as string) as StoredJob);
+  }
+
+  private currentSearchIndex(): { index: SearchIndex; names: string[] } {
+    if (this.searchIndex === null) {
+      const names = [...this.searchText.keys()];
+      this.searchIndex = { index: new SearchIndex([...this.searchText.values()]), names };
+    }
+    return this.searchIndex;
   }
 
   /** Is this job JSON acceptable now? The same check apply makes; nothing is changed. */
@@ -201,6 +211,7 @@ export class JobStore implements StatePart {
     if (!result.ok) return { ok: false, error: result.message };
     this.jobs.delete(name);
     this.searchText.delete(name);
+    this.searchIndex = null;
     this.unindexEvents(removed.job);
     this.emit({ kind: 'delete', name, previous: removed.job, index });
     for (const { child, parents } of result.plan.reparented) {
@@ -239,6 +250,7 @@ export class JobStore implements StatePart {
 
   private index(job: ChronosJob): void {
     this.searchText.set(job.name, { name: job.name.toLowerCase(), command: job.command.toLowerCase() });
+    this.searchIndex = null;
     for (const event of job.events) {
       let names = this.byEvent.get(event);
       if (names === undefined) {
@@ -277,6 +289,7 @@ export class JobStore implements StatePart {
     const snapshot = (data ?? { jobs: [], graph: { jobs: [] } }) as JobSnapshot;
     this.jobs = new Map();
     this.searchText = new Map();
+    this.searchIndex = null;
     this.byEvent = new Map();
     for (const stored of snapshot.jobs) {
       this.jobs.set(stored.job.name, stored);
