@@ -55,7 +55,7 @@ export class StatusUpdateManager {
   async acknowledge(taskId: string, uuid: string): Promise<boolean> {
     const result = this.streams.acknowledge(taskId, uuid, this.now());
     if (!result.accepted) return false;
-    await this.options.store.deletePendingUpdate(taskId, uuid);
+    for (const removed of result.removed) await this.options.store.deletePendingUpdate(taskId, removed.uuid);
     this.dispatch(result.toSend);
     return true;
   }

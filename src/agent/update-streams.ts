@@ -4,9 +4,17 @@
  * is sent at once, then re-sent with doubling backoff (min..max) until acknowledged by uuid;
  * the acknowledgement pops it and sends the next. Streams never wait on each other.
  *
+ * One exception, the terminal update: it goes out at once even while earlier updates of its
+ * task await their acknowledgement (and is retried right after the head), so a framework that
+ * never acknowledges TASK_RUNNING still learns how the task ended — Mesos conveys the same
+ * through `latest_state`. Per-task order on first delivery holds (head first, then terminal).
+ * Acknowledging the terminal update ends the stream: the earlier updates are superseded by the
+ * final state the framework has confirmed, and are dropped rather than retried.
+ *
  * Time enters as `nowMs`; the caller sends what each call returns and arms one timer for
  * `nextDeadlineMs()`. No I/O here, so the ordering rules are testable with plain numbers.
  */
+import { isTerminalTaskState } from '../actors/task-state.js';
 import type { StatusUpdate } from './types.js';
 
 export interface RetryPolicy {
@@ -23,12 +31,16 @@ interface Stream {
   /** When the head goes out again; null when the head has not been sent yet. */
   retryAtMs: number | null;
   delayMs: number;
+  /** The queue's tail is a terminal update already sent ahead of the head. */
+  terminalSent: boolean;
 }
 
 export interface AckResult {
-  /** The uuid matched the outstanding head of the task's stream. */
+  /** The uuid matched an outstanding update (the head, or a terminal update sent ahead). */
   accepted: boolean;
   toSend: StatusUpdate[];
+  /** Updates that left the stream (the acknowledged one and any it superseded). */
+  removed: StatusUpdate[];
 }
 
 export class UpdateStreams {
@@ -40,21 +52,37 @@ export class UpdateStreams {
   enqueue(update: StatusUpdate, nowMs: number): StatusUpdate[] {
     const stream = this.streamOf(update.taskId);
     if (stream.queue.some((queued) => queued.uuid === update.uuid)) return [];
+    if (stream.terminalSent) return []; // nothing follows a terminal update
     stream.queue.push(update);
-    return stream.queue.length === 1 ? [this.sendHead(stream, nowMs)] : [];
+    if (stream.queue.length === 1) return [this.sendHead(stream, nowMs)];
+    if (isTerminalTaskState(update.state)) {
+      stream.terminalSent = true;
+      return [update];
+    }
+    return [];
   }
 
-  /** Acknowledges the head of a task's stream; a stale or unknown uuid changes nothing. */
+  /** Acknowledges the head of a task's stream, or its terminal update sent ahead (which ends the
+   * stream); a stale or unknown uuid changes nothing. */
   acknowledge(taskId: string, uuid: string, nowMs: number): AckResult {
     const stream = this.streams.get(taskId);
-    if (!stream || stream.queue[0]?.uuid !== uuid) return { accepted: false, toSend: [] };
-    stream.queue.shift();
+    if (!stream) return { accepted: false, toSend: [], removed: [] };
+    const tail = stream.queue[stream.queue.length - 1];
+    if (stream.terminalSent && tail?.uuid === uuid) {
+      this.streams.delete(taskId);
+      return { accepted: true, toSend: [], removed: stream.queue };
+    }
+    if (stream.queue[0]?.uuid !== uuid) return { accepted: false, toSend: [], removed: [] };
+    const removed = stream.queue.splice(0, 1);
     if (stream.queue.length === 0) {
       this.streams.delete(taskId);
-      return { accepted: true, toSend: [] };
+      return { accepted: true, toSend: [], removed };
     }
     stream.delayMs = this.policy.minMs;
-    return { accepted: true, toSend: [this.sendHead(stream, nowMs)] };
+    const head = this.sendHead(stream, nowMs);
+    // A terminal update sent ahead that is now the head is already out: only re-arm its retry.
+    const alreadySent = stream.terminalSent && stream.queue.length === 1;
+    return { accepted: true, toSend: alreadySent ? [] : [head], removed };
   }
 
   /** Heads whose retry time has come; each one's next delay doubles up to the cap. */
@@ -63,7 +91,7 @@ export class UpdateStreams {
     for (const stream of this.streams.values()) {
       if (stream.retryAtMs === null || stream.retryAtMs > nowMs) continue;
       stream.delayMs = Math.min(stream.delayMs * 2, this.policy.maxMs);
-      out.push(this.sendHead(stream, nowMs));
+      out.push(...this.outstanding(stream, nowMs));
     }
     return out;
   }
@@ -73,7 +101,7 @@ export class UpdateStreams {
     const out: StatusUpdate[] = [];
     for (const stream of this.streams.values()) {
       stream.delayMs = this.policy.minMs;
-      out.push(this.sendHead(stream, nowMs));
+      out.push(...this.outstanding(stream, nowMs));
     }
     return out;
   }
@@ -95,10 +123,17 @@ export class UpdateStreams {
   private streamOf(taskId: string): Stream {
     let stream = this.streams.get(taskId);
     if (!stream) {
-      stream = { queue: [], retryAtMs: null, delayMs: this.policy.minMs };
+      stream = { queue: [], retryAtMs: null, delayMs: this.policy.minMs, terminalSent: false };
       this.streams.set(taskId, stream);
     }
     return stream;
+  }
+
+  /** The head, then the terminal update sent ahead of it (if any), in per-task order. */
+  private outstanding(stream: Stream, nowMs: number): StatusUpdate[] {
+    const head = this.sendHead(stream, nowMs);
+    const tail = stream.queue[stream.queue.length - 1]!;
+    return stream.terminalSent && tail !== head ? [head, tail] : [head];
   }
 
   private sendHead(stream: Stream, nowMs: number): StatusUpdate {

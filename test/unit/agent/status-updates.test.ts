@@ -38,15 +38,49 @@ class MemoryPendingStore implements PendingUpdateStore {
 describe('UpdateStreams (pure)', () => {
   it('sends only the head per task and the next one after its ack', () => {
     const streams = new UpdateStreams({ minMs: 10, maxMs: 100 });
-    const a1 = update('a');
-    const a2 = update('a', 'TASK_FINISHED');
+    const a1 = update('a', 'TASK_STARTING');
+    const a2 = update('a', 'TASK_RUNNING');
     expect(streams.enqueue(a1, 0)).toEqual([a1]);
     expect(streams.enqueue(a2, 0)).toEqual([]);
-    expect(streams.acknowledge('a', a2.uuid, 1)).toEqual({ accepted: false, toSend: [] });
-    expect(streams.acknowledge('a', a1.uuid, 1)).toEqual({ accepted: true, toSend: [a2] });
+    expect(streams.acknowledge('a', a2.uuid, 1)).toEqual({ accepted: false, toSend: [], removed: [] });
+    expect(streams.acknowledge('a', a1.uuid, 1)).toEqual({ accepted: true, toSend: [a2], removed: [a1] });
     expect(streams.acknowledge('a', a2.uuid, 2).accepted).toBe(true);
     expect(streams.pending()).toEqual([]);
     expect(streams.nextDeadlineMs()).toBeNull();
+  });
+
+  it('a terminal update goes out at once behind an unacknowledged head, and is retried after it', () => {
+    const streams = new UpdateStreams({ minMs: 10, maxMs: 100 });
+    const running = update('a', 'TASK_RUNNING');
+    const finished = update('a', 'TASK_FINISHED');
+    expect(streams.enqueue(running, 0)).toEqual([running]);
+    expect(streams.enqueue(finished, 1)).toEqual([finished]);
+    expect(streams.due(10)).toEqual([running, finished]);
+    expect(streams.resendAll(11)).toEqual([running, finished]);
+  });
+
+  it('acknowledging the terminal update ends the stream: earlier unacknowledged updates are superseded', () => {
+    const streams = new UpdateStreams({ minMs: 10, maxMs: 100 });
+    const running = update('a', 'TASK_RUNNING');
+    const finished = update('a', 'TASK_FINISHED');
+    streams.enqueue(running, 0);
+    streams.enqueue(finished, 0);
+    expect(streams.acknowledge('a', finished.uuid, 1)).toEqual({ accepted: true, toSend: [], removed: [running, finished] });
+    expect(streams.pending()).toEqual([]);
+    expect(streams.nextDeadlineMs()).toBeNull();
+  });
+
+  it('acknowledging the head first leaves the terminal update outstanding without sending it twice', () => {
+    const streams = new UpdateStreams({ minMs: 10, maxMs: 100 });
+    const running = update('a', 'TASK_RUNNING');
+    const finished = update('a', 'TASK_FINISHED');
+    streams.enqueue(running, 0);
+    streams.enqueue(finished, 0);
+    expect(streams.acknowledge('a', running.uuid, 5)).toEqual({ accepted: true, toSend: [], removed: [running] });
+    expect(streams.pending()).toEqual([finished]);
+    expect(streams.due(15)).toEqual([finished]);
+    expect(streams.acknowledge('a', finished.uuid, 16).accepted).toBe(true);
+    expect(streams.pending()).toEqual([]);
   });
 
   it('retries with doubling delays capped at the maximum', () => {
@@ -137,7 +171,7 @@ describe('StatusUpdateManager (shell, ManualClock)', () => {
     manager.stop();
   });
 
-  it('after a restart, pending updates are re-sent in order, one per task at a time', async () => {
+  it('after a restart, pending updates are re-sent in order (a terminal one right behind its head)', async () => {
     const store = new MemoryPendingStore();
     const clock = new ManualClock();
     const first = new StatusUpdateManager({ sink: { send: () => {} }, store, clock, retry: { minMs: 100, maxMs: 400 } });
@@ -148,11 +182,13 @@ describe('StatusUpdateManager (shell, ManualClock)', () => {
     const sent: string[] = [];
     const second = new StatusUpdateManager({ sink: { send: (u) => sent.push(u.uuid) }, store, clock, retry: { minMs: 100, maxMs: 400 } });
     expect(await second.recover()).toBe(3);
-    expect(sent).toEqual([r.uuid, other.uuid]);
+    expect(sent).toEqual([r.uuid, f.uuid, other.uuid]);
     await second.acknowledge('t', r.uuid);
-    expect(sent).toEqual([r.uuid, other.uuid, f.uuid]);
+    expect(sent).toEqual([r.uuid, f.uuid, other.uuid]);
     second.resendAll();
     expect(sent.slice(3).sort()).toEqual([f.uuid, other.uuid].sort());
+    await second.acknowledge('t', f.uuid);
+    expect(store.saved.has(f.uuid)).toBe(false);
     second.stop();
   });
 });
