@@ -25,8 +25,10 @@ export const masterConfigSchema = z.object({
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
   tlsCa: z.string().optional(),
-  /** Agent heartbeat interval; an agent silent for 5 intervals is unreachable. */
+  /** Agent heartbeat interval; an agent silent for `agentMaxMissedHeartbeats` intervals is unreachable. */
   agentHeartbeatMs: z.number().int().min(10).max(600_000).default(1000),
+  /** Missed agent heartbeats before the agent is unreachable: long enough for an agent process restart. */
+  agentMaxMissedHeartbeats: z.number().int().min(1).max(10_000).default(15),
   /** Offer policy of the allocation loop. */
   allocator: z.enum(['drf', 'round-robin', 'priority']).default('drf'),
   /** Allocation cycle interval (cycles also run on events). */
@@ -38,7 +40,7 @@ export const masterConfigSchema = z.object({
 export type MasterConfig = z.infer<typeof masterConfigSchema>;
 
 /** Setting names as they appear in flags (--data-dir), env (KAIROS_DATA_DIR) and files (dataDir). */
-const numericKeys = new Set(['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries', 'agentHeartbeatMs', 'allocationIntervalMs', 'schedulerHeartbeatMs']);
+const numericKeys = new Set(['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries', 'agentHeartbeatMs', 'agentMaxMissedHeartbeats', 'allocationIntervalMs', 'schedulerHeartbeatMs']);
 const booleanKeys = new Set(['logPretty', 'join']);
 
 export function envName(key: string): string {

@@ -6,6 +6,12 @@
 /** Reconnect backoff: 100 ms doubling to 5 s (messages.ts), jittered into [½, 1] of the step. */
 export const LINK_BACKOFF = { minMs: 100, maxMs: 5_000 } as const;
 
+/**
+ * Backoff while masters answer (307 without a hint, 503) but none takes us: they are alive and
+ * an election or a leader's start-up is under way, so retry soon — capped at 500 ms, not 5 s.
+ */
+export const ANSWERED_BACKOFF = { minMs: 100, maxMs: 500 } as const;
+
 /** A master is taken as gone after this many heartbeat intervals without a pong. */
 export const DEFAULT_MISSED_PONGS = 3;
 
@@ -46,4 +52,22 @@ export function nextTarget(masters: readonly string[], cursor: number, hint: str
 /** True when the master has not answered a heartbeat for `missedPongs` intervals. */
 export function masterSilent(nowMs: number, lastHeardMs: number, intervalMs: number, missedPongs = DEFAULT_MISSED_PONGS): boolean {
   return nowMs - lastHeardMs > intervalMs * missedPongs;
+}
+
+/** Counters of failed dial rounds: those where some master answered, and those where none did. */
+export interface BackoffRounds {
+  answered: number;
+  silent: number;
+}
+
+/**
+ * Delay after a failed round of dialling every master. A round in which some master answered
+ * HTTP starts the short schedule (ANSWERED_BACKOFF) afresh from the silent side: the cluster is
+ * up and about to have a leader. Only rounds where no master answered at all climb to 5 s.
+ */
+export function roundBackoff(rounds: BackoffRounds, answered: boolean, unit: number, silentPolicy: { minMs: number; maxMs: number } = LINK_BACKOFF): { delayMs: number; rounds: BackoffRounds } {
+  if (answered) {
+    return { delayMs: backoffDelayMs(rounds.answered, unit, ANSWERED_BACKOFF), rounds: { answered: rounds.answered + 1, silent: 0 } };
+  }
+  return { delayMs: backoffDelayMs(rounds.silent, unit, silentPolicy), rounds: { answered: 0, silent: rounds.silent + 1 } };
 }

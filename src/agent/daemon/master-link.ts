@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../../lib/log.js';
 import { dialMaster, FrameConnection } from '../../protocol/connection.js';
 import { AGENT_PROTOCOL_VERSION, type AgentToMaster, type MasterToAgent } from '../../protocol/messages.js';
 import type { StatusUpdate } from '../types.js';
-import { backoffDelayMs, DEFAULT_MISSED_PONGS, fence, masterSilent, nextTarget } from './link-policy.js';
+import { DEFAULT_MISSED_PONGS, fence, masterSilent, nextTarget, roundBackoff, type BackoffRounds } from './link-policy.js';
 
 /** What the link needs of a connection (FrameConnection has it; unit tests fake it). */
 export interface LinkConnection {
@@ -27,7 +27,8 @@ export interface LinkConnection {
 export type LinkDialResult =
   | { kind: 'connected'; connection: LinkConnection }
   | { kind: 'redirect'; leader: string | null }
-  | { kind: 'unavailable'; reason: string };
+  /** `answered`: the master is up and answered HTTP (e.g. 503 while it has no leader). */
+  | { kind: 'unavailable'; reason: string; answered?: boolean };
 
 export type Dialer = (address: string) => Promise<LinkDialResult>;
 
@@ -69,6 +70,7 @@ export type LinkState = 'idle' | 'dialing' | 'registering' | 'registered' | 'bac
 export function frameDialer(timeoutMs = 3_000): Dialer {
   return async (address) => {
     const result = await dialMaster(address, timeoutMs);
+    if (result.kind === 'unavailable') return { ...result, answered: /^HTTP \d+/.test(result.reason) };
     if (result.kind !== 'connected') return result;
     return { kind: 'connected', connection: new FrameConnection<MasterToAgent, AgentToMaster>(result.socket, result.head) };
   };
@@ -149,7 +151,9 @@ export class MasterLink {
     let hint: string | null = null;
     let hops = 0;
     let failures = 0;
-    let round = 0;
+    let rounds: BackoffRounds = { answered: 0, silent: 0 };
+    /** Some master answered HTTP in the current round (it is alive, just not leading yet). */
+    let answered = false;
     while (this.linkState !== 'stopped') {
       const target = nextTarget(masters, cursor, hint, hops);
       cursor = target.cursor;
@@ -165,9 +169,11 @@ export class MasterLink {
       if (result.kind === 'connected') {
         const outcome = await this.session(result.connection, target.address);
         hint = outcome.hint;
+        answered = true;
         if (outcome.registered) {
           failures = 0;
-          round = 0;
+          rounds = { answered: 0, silent: 0 };
+          answered = false;
           hops = 0;
           continue;
         }
@@ -175,13 +181,17 @@ export class MasterLink {
         hint = result.leader;
         continue;
       } else {
+        if (result.kind === 'redirect' || result.answered) answered = true;
         this.log.debug({ master: target.address, reason: result.kind === 'unavailable' ? result.reason : 'no leader' }, 'master unavailable');
       }
       if (hint) continue;
       failures++;
       if (failures >= masters.length) {
         failures = 0;
-        await this.backoff(backoffDelayMs(round++, random(), this.options.backoff));
+        const next = roundBackoff(rounds, answered, random(), this.options.backoff);
+        rounds = next.rounds;
+        answered = false;
+        await this.backoff(next.delayMs);
       }
     }
   }

@@ -35,6 +35,12 @@ export interface HubHost {
 interface Link {
   agentId: string;
   connection: AgentConnection;
+  /**
+   * Commands produced while the agent's (re-)registration is applied (kills re-sent, launches)
+   * wait here until `registered` has gone out — the agent ignores commands before it — and
+   * then follow it in order; null once registered.
+   */
+  held: MasterToAgent[] | null;
 }
 
 /** Commands to an agent, without the term (the hub adds it). */
@@ -59,8 +65,10 @@ export class AgentHub {
     this.scheduleCheck();
   }
 
+  /** True when the agent is registered on a live link (not while its registration is applied). */
   isConnected(agentId: string): boolean {
-    return this.links.get(agentId)?.connection.isOpen ?? false;
+    const link = this.links.get(agentId);
+    return link !== undefined && link.held === null && link.connection.isOpen;
   }
 
   connectedIds(): string[] {
@@ -71,7 +79,12 @@ export class AgentHub {
   send(agentId: string, command: AgentCommand): boolean {
     const link = this.links.get(agentId);
     if (!link) return false;
-    return link.connection.send({ ...command, term: this.host.term } as MasterToAgent);
+    const message = { ...command, term: this.host.term } as MasterToAgent;
+    if (link.held) {
+      link.held.push(message);
+      return link.connection.isOpen;
+    }
+    return link.connection.send(message);
   }
 
   broadcast(command: AgentCommand): void {
@@ -124,30 +137,38 @@ export class AgentHub {
       resources: hello.resources,
       attributes: hello.attributes ?? {},
     };
-    let agentId: string;
-    if (hello.agentId) {
-      agentId = hello.agentId;
-      try {
-        await this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, tasks: hello.tasks ?? [], nowMs });
-      } catch (error) {
-        if (error instanceof ConflictError || error instanceof ValidationError) {
-          connection.send({ t: 'shutdown', term, reason: error.message });
-          connection.close();
-          return null;
-        }
-        throw error;
-      }
-    } else {
-      agentId = `${randomUUID()}-S0`;
-      await this.host.propose({ t: 'reg.agent.register', agentId, ...description, nowMs });
-    }
-    if (this.stopped || !connection.isOpen) return null;
+    const agentId = hello.agentId ?? `${randomUUID()}-S0`;
+    // The link exists before the command is applied, so that the effects of applying it (kills
+    // re-sent to a returning agent) have somewhere to go; they are held until `registered`.
+    const link: Link = { agentId, connection, held: [] };
     const previous = this.links.get(agentId);
     if (previous && previous.connection !== connection) previous.connection.close();
-    this.links.set(agentId, { agentId, connection });
+    this.links.set(agentId, link);
     this.missed.delete(agentId);
     this.heard.add(agentId);
+    const unlink = (): void => {
+      if (this.links.get(agentId) === link) this.links.delete(agentId);
+    };
+    try {
+      if (hello.agentId) await this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, tasks: hello.tasks ?? [], nowMs });
+      else await this.host.propose({ t: 'reg.agent.register', agentId, ...description, nowMs });
+    } catch (error) {
+      unlink();
+      if (hello.agentId && (error instanceof ConflictError || error instanceof ValidationError)) {
+        connection.send({ t: 'shutdown', term, reason: error.message });
+        connection.close();
+        return null;
+      }
+      throw error;
+    }
+    if (this.stopped || !connection.isOpen || this.links.get(agentId) !== link) {
+      unlink();
+      return null;
+    }
     connection.send({ t: 'registered', agentId, term, heartbeatIntervalMs: this.host.agentHeartbeatMs, leaderId: this.host.leaderId });
+    const held = link.held ?? [];
+    link.held = null;
+    for (const message of held) connection.send(message);
     this.host.agentsChanged();
     return agentId;
   }

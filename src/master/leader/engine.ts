@@ -8,7 +8,8 @@ import { AllocatorPool } from '../../allocator/pool.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { AgentGateway } from '../agents/gateway.js';
-import type { MasterContext } from '../api/context.js';
+import type { MasterContext, OfferView } from '../api/context.js';
+import { toWireResources } from '../registry/resources.js';
 import { RegistryState } from '../registry/state.js';
 import type { SchedulerPort } from './scheduler-port.js';
 import { DEFAULT_ENGINE_SETTINGS, LeaderSession, type EngineSettings } from './session.js';
@@ -43,6 +44,7 @@ export class MasterEngine {
     this.context = context;
     context.registry = this.registry;
     context.scheduler = () => this.scheduler();
+    context.offers = () => this.offerViews();
     this.gateway = new AgentGateway(context, () => this.session);
     context.node.onLeaderChange((soft, term) => {
       if (soft.role === 'leader') this.lead(term);
@@ -60,6 +62,19 @@ export class MasterEngine {
   /** The scheduler API while this replica leads and has caught up; null otherwise. */
   scheduler(): SchedulerPort | null {
     return this.session?.ready ? this.session.port : null;
+  }
+
+  /** The outstanding offers of the live session (operator views); empty unless leading. */
+  offerViews(): OfferView[] {
+    const session = this.session?.ready ? this.session : null;
+    if (!session) return [];
+    return session.offers.all().map((offer) => ({
+      id: offer.id,
+      frameworkId: offer.frameworkId,
+      agentId: offer.agentId,
+      resources: toWireResources(offer.amounts),
+      createdAtMs: offer.createdAtMs,
+    }));
   }
 
   /** The live session (tests and benches). */
@@ -111,6 +126,7 @@ export class MasterEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     this.follow('master shutting down');
+    this.gateway?.close();
     this.server?.off('upgrade', this.onUpgrade);
     await this.pool?.close();
     this.pool = null;

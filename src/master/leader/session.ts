@@ -33,7 +33,7 @@ import { Subscriptions } from './subscriptions.js';
 export interface EngineSettings {
   /** Agent heartbeat interval (`--agent-heartbeat-ms`, default 1 s). */
   agentHeartbeatMs: number;
-  /** Missed heartbeats before an agent is unreachable (default 5). */
+  /** Missed heartbeats before an agent is unreachable (`--agent-max-missed-heartbeats`, default 15). */
   maxMissedHeartbeats: number;
   /** HEARTBEAT events to schedulers (≤ 5 s, mesos-api.md §0 C3). */
   schedulerHeartbeatMs: number;
@@ -45,7 +45,7 @@ export interface EngineSettings {
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   agentHeartbeatMs: 1_000,
-  maxMissedHeartbeats: 5,
+  maxMissedHeartbeats: 15,
   schedulerHeartbeatMs: 5_000,
   allocationIntervalMs: 1_000,
   allocator: 'drf',

@@ -251,6 +251,23 @@ export class RegistryState implements StatePart, RegistryView {
         this.moveTask(entry, task.state, 'REASON_AGENT_REREGISTERED', 'master', null, nowMs);
       }
     }
+    this.resendRequestedKills(agentId, epoch);
+  }
+
+  /**
+   * A kill requested while the agent had no live link (restarting, not yet re-connected, or
+   * partitioned) was sent nowhere: as Mesos does on re-registration, ask again for every
+   * non-terminal task on the agent whose kill was requested. The agent answers TASK_KILLED, or
+   * ignores a kill of a task it no longer runs.
+   */
+  private resendRequestedKills(agentId: string, epoch: number): void {
+    for (const key of this.tables.liveTaskKeysOnAgent(agentId)) {
+      const entry = this.tables.tasks.get(key)!;
+      if (isTerminalTaskState(entry.state)) continue;
+      const requests = (entry.machine.context as TaskContext).killRequestCount;
+      if (!requests) continue;
+      this.pending.push({ type: 'killTask', key: `agent:${agentId}:${epoch}:rekill:${key}:${requests}`, taskId: entry.taskId, frameworkId: entry.frameworkId, agentId, reason: 'kill requested before the agent re-registered' });
+    }
   }
 
   private adoptTask(agentId: string, reported: Extract<RegistryCommand, { t: 'reg.agent.reregister' }>['tasks'][number], nowMs: number): void {

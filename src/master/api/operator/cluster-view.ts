@@ -6,6 +6,7 @@
  */
 import { TERMINAL_TASK_STATES } from '../../../actors/task-state.js';
 import type { AgentEntry, FrameworkEntry, RegistryView, TaskEntry, WireResource } from '../../registry/types.js';
+import type { OfferView } from '../context.js';
 
 /** What the operator endpoints say about this master replica. */
 export interface MasterFacts {
@@ -29,12 +30,17 @@ export interface FrameworkView {
   unreachable: TaskEntry[];
   completed: TaskEntry[];
   used: WireResource[];
+  /** The leader's outstanding offers to this framework. */
+  offers: OfferView[];
+  offered: WireResource[];
 }
 
 export interface AgentView {
   entry: AgentEntry;
   used: WireResource[];
   liveTasks: TaskEntry[];
+  /** Resources of this agent in outstanding offers. */
+  offered: WireResource[];
 }
 
 export interface ClusterView {
@@ -44,6 +50,8 @@ export interface ClusterView {
   goneAgents: AgentEntry[];
   frameworks: FrameworkView[];
   completedFrameworks: FrameworkView[];
+  /** Every outstanding offer (the leader's; empty elsewhere). */
+  offers: OfferView[];
 }
 
 const REGISTERED_AGENT_STATES = new Set(['registering', 'active', 'disconnected']);
@@ -52,8 +60,9 @@ export function isTerminal(task: TaskEntry): boolean {
   return TERMINAL_TASK_STATES.has(task.state);
 }
 
-export function clusterView(registry: RegistryView): ClusterView {
+export function clusterView(registry: RegistryView, offers: readonly OfferView[] = []): ClusterView {
   const usedByAgent = new Map<string, TaskEntry[]>();
+  const offersOf = (key: 'frameworkId' | 'agentId', id: string): OfferView[] => offers.filter((offer) => offer[key] === id);
   const frameworks: FrameworkView[] = [];
   const completedFrameworks: FrameworkView[] = [];
   for (const entry of registry.frameworks()) {
@@ -61,7 +70,8 @@ export function clusterView(registry: RegistryView): ClusterView {
     const live = nonTerminal.filter((t) => t.state !== 'TASK_UNREACHABLE');
     const unreachable = nonTerminal.filter((t) => t.state === 'TASK_UNREACHABLE');
     for (const task of live) usedByAgent.set(task.agentId, [...(usedByAgent.get(task.agentId) ?? []), task]);
-    const view: FrameworkView = { entry, live, unreachable, completed, used: live.flatMap((t) => t.resources) };
+    const offered = offersOf('frameworkId', entry.id);
+    const view: FrameworkView = { entry, live, unreachable, completed, used: live.flatMap((t) => t.resources), offers: offered, offered: offered.flatMap((o) => o.resources) };
     (entry.machine.value === 'tornDown' ? completedFrameworks : frameworks).push(view);
   }
   const agents: AgentView[] = [];
@@ -71,11 +81,11 @@ export function clusterView(registry: RegistryView): ClusterView {
     const state = entry.machine.value;
     if (REGISTERED_AGENT_STATES.has(state)) {
       const liveTasks = usedByAgent.get(entry.id) ?? [];
-      agents.push({ entry, liveTasks, used: liveTasks.flatMap((t) => t.resources) });
+      agents.push({ entry, liveTasks, used: liveTasks.flatMap((t) => t.resources), offered: offersOf('agentId', entry.id).flatMap((o) => o.resources) });
     } else if (state === 'unreachable') unreachableAgents.push(entry);
     else goneAgents.push(entry);
   }
-  return { agents, unreachableAgents, goneAgents, frameworks, completedFrameworks };
+  return { agents, unreachableAgents, goneAgents, frameworks, completedFrameworks, offers: [...offers] };
 }
 
 export function isActiveAgent(agent: AgentEntry): boolean {

@@ -38,7 +38,7 @@ export function metricsSnapshot(view: ClusterView, facts: MasterFacts): Record<s
   out['master/frameworks_inactive'] = view.frameworks.length - connected;
   out['master/frameworks_connected'] = connected;
   out['master/frameworks_disconnected'] = view.frameworks.length - connected;
-  out['master/outstanding_offers'] = 0;
+  out['master/outstanding_offers'] = view.offers.length;
 
   for (const state of TASK_STATE_NAMES) out[`master/tasks_${state.slice('TASK_'.length).toLowerCase()}`] = 0;
   for (const task of allTasks(view)) out[`master/tasks_${task.state.slice('TASK_'.length).toLowerCase()}`]! += 1;

@@ -67,10 +67,10 @@ function frameworkV1(view: FrameworkView): Record<string, unknown> {
     registered_time: time(view.entry.registeredAtMs),
     ...(view.entry.reregisteredAtMs !== undefined ? { reregistered_time: time(view.entry.reregisteredAtMs) } : {}),
     ...(view.entry.unregisteredAtMs !== undefined ? { unregistered_time: time(view.entry.unregisteredAtMs) } : {}),
-    offers: [],
+    offers: view.offers.map((offer) => ({ id: idOf(offer.id), framework_id: idOf(offer.frameworkId), agent_id: idOf(offer.agentId), resources: offer.resources })),
     inverse_offers: [],
     allocated_resources: view.used,
-    offered_resources: [],
+    offered_resources: view.offered,
   };
 }
 
@@ -92,7 +92,7 @@ function agentV1(view: AgentView): Record<string, unknown> {
     ...(entry.reregisteredAtMs !== undefined ? { reregistered_time: time(entry.reregisteredAtMs) } : {}),
     total_resources: entry.resources,
     allocated_resources: view.used,
-    offered_resources: [],
+    offered_resources: view.offered,
     capabilities: [{ type: 'MULTI_ROLE' }, { type: 'HIERARCHICAL_ROLE' }, { type: 'RESERVATION_REFINEMENT' }],
   };
 }

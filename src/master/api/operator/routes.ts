@@ -9,7 +9,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../../../lib/errors.js';
-import { leaderHttpAddress, type MasterContext } from '../context.js';
+import { leaderHttpAddress, type MasterContext, type OfferView } from '../context.js';
 import { redirectUnlessLeader } from '../redirect.js';
 import type { RegistryView } from '../../registry/types.js';
 import { acceptsJson, mediaType } from '../scheduler/route.js';
@@ -44,6 +44,7 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
     electedAtMs = soft.role === 'leader' ? Date.now() : undefined;
   });
   const registry = (): RegistryView => context.registry ?? EMPTY_REGISTRY;
+  const offers = (): OfferView[] => context.offers?.() ?? [];
   const facts = (): MasterFacts => ({
     id: context.node.id,
     httpAddress: context.httpAddress,
@@ -54,7 +55,7 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
     ...(electedAtMs !== undefined ? { electedAtMs } : {}),
     leaderHttpAddress: leaderHttpAddress(context),
   });
-  const metrics = (): Record<string, number> => ({ ...metricsSnapshot(clusterView(registry()), facts()), ...systemMetrics() });
+  const metrics = (): Record<string, number> => ({ ...metricsSnapshot(clusterView(registry(), offers()), facts()), ...systemMetrics() });
 
   /** A leader-only JSON read with the `jsonp` option. */
   const leaderRead = (paths: string[], build: () => unknown) => {
@@ -67,16 +68,16 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
     }
   };
 
-  leaderRead(['/master/state', '/state', '/master/state.json', '/state.json'], () => stateJson(clusterView(registry()), facts()));
-  leaderRead(['/master/state-summary', '/state-summary'], () => stateSummaryJson(clusterView(registry()), facts()));
-  leaderRead(['/master/frameworks', '/frameworks', '/master/frameworks.json'], () => frameworksJson(clusterView(registry())));
-  leaderRead(['/master/slaves', '/slaves', '/master/slaves.json'], () => slavesJson(clusterView(registry())));
+  leaderRead(['/master/state', '/state', '/master/state.json', '/state.json'], () => stateJson(clusterView(registry(), offers()), facts()));
+  leaderRead(['/master/state-summary', '/state-summary'], () => stateSummaryJson(clusterView(registry(), offers()), facts()));
+  leaderRead(['/master/frameworks', '/frameworks', '/master/frameworks.json'], () => frameworksJson(clusterView(registry(), offers())));
+  leaderRead(['/master/slaves', '/slaves', '/master/slaves.json'], () => slavesJson(clusterView(registry(), offers())));
 
   for (const path of ['/master/tasks', '/tasks', '/master/tasks.json', '/tasks.json']) {
     app.get(path, async (request, reply) => {
       if (await redirectUnlessLeader(context, request, reply)) return;
       const query = parseQuery(tasksQuery, request.query);
-      const tasks = allTasks(clusterView(registry())).sort((a, b) => (a.statuses[0]?.timestamp ?? 0) - (b.statuses[0]?.timestamp ?? 0) || a.taskId.localeCompare(b.taskId));
+      const tasks = allTasks(clusterView(registry(), offers())).sort((a, b) => (a.statuses[0]?.timestamp ?? 0) - (b.statuses[0]?.timestamp ?? 0) || a.taskId.localeCompare(b.taskId));
       if (query.order === 'des') tasks.reverse();
       return sendJson(reply, { tasks: tasks.slice(query.offset, query.offset + query.limit).map(taskJson) }, query.jsonp);
     });
@@ -120,7 +121,7 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
       if (decision.kind === 'redirect') return reply.code(307).header('location', `//${decision.leader}/api/v1`).send();
       if (decision.kind === 'unavailable') return text(reply, 503, decision.message);
     }
-    const answer = answerOperatorCall(type as SupportedOperatorCall, () => clusterView(registry()), facts(), metrics);
+    const answer = answerOperatorCall(type as SupportedOperatorCall, () => clusterView(registry(), offers()), facts(), metrics);
     return reply.code(200).type('application/json').send(answer);
   }
 }

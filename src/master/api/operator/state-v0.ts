@@ -1,8 +1,8 @@
 /**
  * The v0 operator JSON (`/master/state`, `/master/state-summary`, `/master/frameworks`,
  * `/master/slaves`, `/master/tasks`) in Mesos's shape (mesos-api.md §6.2): resource summaries as
- * objects, times as seconds (doubles), ids as plain strings. Offers live on the leader only and
- * are not in the registry, so offer lists are empty and offered resources zero. Pure.
+ * objects, times as seconds (doubles), ids as plain strings. Offers live in the leader's memory
+ * only (not in the registry): they come in with the view (`context.offers`). Pure.
  */
 import type { AgentEntry, TaskEntry } from '../../registry/types.js';
 import {
@@ -10,6 +10,7 @@ import {
   hostOf, isActiveAgent, isConnectedFramework, portOf,
 } from './cluster-view.js';
 import { reservedByRole, summarize, unreserved } from './resource-summary.js';
+import type { OfferView } from '../context.js';
 
 const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
 
@@ -51,6 +52,11 @@ function pick(source: Record<string, unknown>, keys: string[]): Record<string, u
   return out;
 }
 
+/** One outstanding offer in the v0 shape (`frameworks[].offers[]`). */
+export function offerJson(offer: OfferView): Record<string, unknown> {
+  return { id: offer.id, framework_id: offer.frameworkId, slave_id: offer.agentId, resources: summarize(offer.resources), offered_time: seconds(offer.createdAtMs) };
+}
+
 export function frameworkJson(view: FrameworkView, withTasks = true): Record<string, unknown> {
   const { entry } = view;
   const info = entry.info;
@@ -61,8 +67,8 @@ export function frameworkJson(view: FrameworkView, withTasks = true): Record<str
     name: info.name,
     ...(entry.internal ? { pid: `scheduler-${entry.id}@internal` } : {}),
     used_resources: summarize(view.used),
-    offered_resources: summarize([]),
-    resources: summarize(view.used),
+    offered_resources: summarize(view.offered),
+    resources: summarize(view.used, view.offered),
     capabilities: (info.capabilities ?? []).map((c) => c.type),
     hostname: info.hostname ?? '',
     webui_url: info.webui_url ?? '',
@@ -83,7 +89,7 @@ export function frameworkJson(view: FrameworkView, withTasks = true): Record<str
           tasks: view.live.map(taskJson),
           unreachable_tasks: view.unreachable.map(taskJson),
           completed_tasks: view.completed.map(taskJson),
-          offers: [],
+          offers: view.offers.map(offerJson),
           executors: [],
         }
       : {}),
@@ -102,7 +108,7 @@ export function agentJson(view: AgentView, full: boolean): Record<string, unknow
     ...(entry.reregisteredAtMs !== undefined ? { reregistered_time: seconds(entry.reregisteredAtMs) } : {}),
     resources: summarize(entry.resources),
     used_resources: summarize(used),
-    offered_resources: summarize([]),
+    offered_resources: summarize(view.offered),
     reserved_resources: reservedByRole(entry.resources),
     unreserved_resources: summarize(unreserved(entry.resources)),
     active: isActiveAgent(entry),
@@ -113,7 +119,7 @@ export function agentJson(view: AgentView, full: boolean): Record<string, unknow
     out['reserved_resources_full'] = Object.fromEntries(Object.keys(out['reserved_resources'] as object).map((role) => [role, entry.resources.filter((r) => r.role === role)]));
     out['unreserved_resources_full'] = unreserved(entry.resources);
     out['used_resources_full'] = used;
-    out['offered_resources_full'] = [];
+    out['offered_resources_full'] = view.offered;
   }
   return out;
 }
