@@ -49,6 +49,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     logger: logger.child({ component: 'engine' }),
     settings: {
       agentHeartbeatMs: config.agentHeartbeatMs,
+      maxMissedHeartbeats: config.agentMaxMissedHeartbeats,
       allocator: config.allocator,
       allocationIntervalMs: config.allocationIntervalMs,
       schedulerHeartbeatMs: config.schedulerHeartbeatMs,

@@ -6,7 +6,16 @@ import type { Logger } from '../../lib/log.js';
 import type { RaftNode } from '../../raft/driver.js';
 import type { MasterStateMachine } from '../state/machine.js';
 import type { SchedulerPort } from '../leader/scheduler-port.js';
-import type { RegistryView } from '../registry/types.js';
+import type { RegistryView, WireResource } from '../registry/types.js';
+
+/** One of the leader's outstanding offers, read-only (operator views). */
+export interface OfferView {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  resources: WireResource[];
+  createdAtMs: number;
+}
 
 export interface MasterContext {
   node: RaftNode;
@@ -23,6 +32,8 @@ export interface MasterContext {
   /** The v1 scheduler API of this replica while it leads and has caught up; null otherwise
    * (routes then redirect to the leader or answer 503). */
   scheduler?: () => SchedulerPort | null;
+  /** The leader's outstanding offers; empty while this replica does not lead. */
+  offers?: () => OfferView[];
   /** Process start, for /master/state `start_time` and uptime metrics. */
   startedAtMs?: number;
 }
