@@ -14,7 +14,8 @@ import { defaultRaftConfig } from '../raft/core/types.js';
 import { RaftNode } from '../raft/driver.js';
 import { LevelRaftStore } from '../raft/storage/level-store.js';
 import { TcpTransport } from '../raft/transport/tcp-transport.js';
-import type { MasterContext } from './api/context.js';
+import { leaderHttpAddress, type MasterContext } from './api/context.js';
+import { drainHttp, waitUntil } from './drain.js';
 import { buildMasterServer } from './server.js';
 import { MasterStateMachine, encodeCommand } from './state/machine.js';
 import { KAIROS_VERSION } from '../version.js';
@@ -99,8 +100,15 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     context,
     server,
     async stop() {
+      const wasLeader = node.isLeader;
+      if (wasLeader) {
+        // Hand over while the node still runs, so the new leader's HTTP address is applied here.
+        await node.transferLeadership(null, 1_500).catch(() => false);
+        await waitUntil(() => leaderHttpAddress(context) !== null, 1_000);
+      }
       await node.stop({ transfer: true });
       await engine.stop();
+      if (wasLeader) await drainHttp(server.server);
       await server.close();
     },
   };

@@ -18,7 +18,8 @@
  *                      (the agent treats a silent leader as gone after a few intervals and
  *                      reconnects); the leader marks an agent unreachable after N missed
  *                      heartbeats (default 5)
- *  leader → agent:     `runTask`, `killTask`, `ack`, `shutdownFramework`, each with `term`
+ *  leader → agent:     `runTask`, `killTask`, `ack`, `shutdownFramework`, `frameworkMessage`,
+ *                      each with `term`
  *  agent → leader:     `status` (one StatusUpdate; re-sent until `ack` with the same uuid)
  *
  * Fencing: every leader → agent command carries the leader's Raft term. The agent remembers
@@ -82,6 +83,9 @@ export type MasterToAgent =
   | { t: 'killTask'; term: number; frameworkId: string; taskId: string; gracePeriodMs?: number }
   | { t: 'ack'; term: number; taskId: string; uuid: string }
   | { t: 'shutdownFramework'; term: number; frameworkId: string }
+  /** A scheduler's MESSAGE for an executor (best effort, like Mesos); `data` is base64. There
+   * are no custom executors, so the agent logs it. Added after v1 (additive). */
+  | { t: 'frameworkMessage'; term: number; frameworkId: string; executorId: string; data: string }
   /** The leader refuses this agent (e.g. its id was marked gone); the agent logs it and exits. */
   | { t: 'shutdown'; term: number; reason: string };
 

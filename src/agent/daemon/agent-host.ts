@@ -66,6 +66,10 @@ export class AgentHost implements LinkHost {
         log.info({ frameworkId: command.frameworkId }, 'shutting down a framework: killing its tasks');
         await Promise.all(liveTasksOf(agent.tasks(), command.frameworkId).map((taskId) => agent.kill(taskId)));
         return;
+      case 'frameworkMessage':
+        // No custom executors run here: the message is delivered, logged, and goes no further.
+        log.info({ frameworkId: command.frameworkId, executorId: command.executorId, bytes: Buffer.from(command.data, 'base64').length, data: command.data.slice(0, 256) }, 'framework message for an executor');
+        return;
       case 'shutdown':
         log.warn({ reason: command.reason }, 'the master told this agent to shut down');
         this.options.onShutdown(command.reason);

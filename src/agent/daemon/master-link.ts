@@ -36,7 +36,7 @@ export type Dialer = (address: string) => Promise<LinkDialResult>;
 export type HelloBody = Omit<Extract<AgentToMaster, { t: 'hello' }>, 't' | 'version' | 'highestTerm'>;
 
 /** Commands the host carries out once they have passed fencing. */
-export type MasterCommand = Extract<MasterToAgent, { t: 'runTask' | 'killTask' | 'ack' | 'shutdownFramework' | 'shutdown' }>;
+export type MasterCommand = Extract<MasterToAgent, { t: 'runTask' | 'killTask' | 'ack' | 'shutdownFramework' | 'frameworkMessage' | 'shutdown' }>;
 
 /** The agent behind the link. */
 export interface LinkHost {

@@ -49,6 +49,7 @@ export type AgentCommand =
   | { t: 'killTask'; frameworkId: string; taskId: string; gracePeriodMs?: number }
   | { t: 'ack'; taskId: string; uuid: string }
   | { t: 'shutdownFramework'; frameworkId: string }
+  | { t: 'frameworkMessage'; frameworkId: string; executorId: string; data: string }
   | { t: 'shutdown'; reason: string };
 
 export class AgentHub {
@@ -251,13 +252,13 @@ export class AgentHub {
       });
   }
 
-  /** Leadership lost: tell every agent and close every link. */
-  stop(): void {
+  /** Leadership lost: tell every agent (with the new leader's HTTP address when known) and close every link. */
+  stop(leaderHint: string | null = null): void {
     if (this.stopped) return;
     this.stopped = true;
     this.timer?.cancel();
     for (const link of this.links.values()) {
-      link.connection.send({ t: 'notLeader', leaderHint: null });
+      link.connection.send({ t: 'notLeader', leaderHint });
       link.connection.close();
     }
     this.links.clear();

@@ -8,7 +8,7 @@ import { AllocatorPool } from '../../allocator/pool.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { AgentGateway } from '../agents/gateway.js';
-import type { MasterContext, OfferView } from '../api/context.js';
+import { leaderHttpAddress, type MasterContext, type OfferView } from '../api/context.js';
 import { toWireResources } from '../registry/resources.js';
 import { RegistryState } from '../registry/state.js';
 import type { SchedulerPort } from './scheduler-port.js';
@@ -120,14 +120,16 @@ export class MasterEngine {
     const session = this.session;
     if (!session) return;
     this.session = null;
-    session.stop(reason);
+    const leader = this.context && !this.context.node.isLeader ? leaderHttpAddress(this.context) : null;
+    session.stop(reason, leader);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.follow('master shutting down');
+    // The upgrade listener stays until the server closes: the closed gateway answers agents 307
+    // to the new leader while the HTTP server drains (main.ts).
     this.gateway?.close();
-    this.server?.off('upgrade', this.onUpgrade);
     await this.pool?.close();
     this.pool = null;
   }

@@ -172,8 +172,7 @@ export class LeaderScheduler implements SchedulerPort {
         payload('shutdown');
         return;
       case 'MESSAGE':
-        payload('message');
-        return;
+        return this.message(framework, payload('message'));
       case 'REQUEST':
         payload('request');
         return;
@@ -285,6 +284,19 @@ export class LeaderScheduler implements SchedulerPort {
       if (!offer || offer.frameworkId !== framework.id) continue;
       session.offers.remove(offer.id);
       if (refuse > 0) session.offers.refuse(framework.id, { agentId: offer.agentId, expiresAtMs: session.clock.nowMs() + refuse * 1000, amounts: offer.amounts });
+    }
+  }
+
+  /** MESSAGE: relayed to the agent, best effort (Mesos drops it too when the agent is away). */
+  private message(framework: FrameworkEntry, message: Json): void {
+    const agentId = idValue(message['agent_id']);
+    if (agentId === undefined) throw new ValidationError('message.agent_id', "Expecting 'message.agent_id' to be present");
+    const executorId = idValue(message['executor_id']);
+    if (executorId === undefined) throw new ValidationError('message.executor_id', "Expecting 'message.executor_id' to be present");
+    const data = message['data'];
+    if (typeof data !== 'string') throw new ValidationError('message.data', "Expecting 'message.data' to be present");
+    if (!this.session.hub.send(agentId, { t: 'frameworkMessage', frameworkId: framework.id, executorId, data })) {
+      this.session.logger.debug({ frameworkId: framework.id, agentId }, 'MESSAGE dropped: the agent is not connected');
     }
   }
 

@@ -148,14 +148,15 @@ export class LeaderSession implements HubHost {
     this.logger.info({ term: this.term, agents: [...this.registry.agents()].length }, 'leader services started');
   }
 
-  stop(reason: string): void {
+  /** Ends the term's services; `leaderHint` (the new leader's HTTP address) is passed to agents. */
+  stop(reason: string, leaderHint: string | null = null): void {
     if (this.stopped) return;
     this.stopped = true;
     this.readyFlag = false;
     this.heartbeatTimer?.cancel();
     this.deadlines.stop();
     this.allocation.stop();
-    this.hub.stop();
+    this.hub.stop(leaderHint);
     this.subscriptions.closeAll(reason);
   }
 
