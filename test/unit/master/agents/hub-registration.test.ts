@@ -1,0 +1,119 @@
+/**
+ * The hub links an agent before its (re-)registration is applied: commands produced while the
+ * command is applied (a kill re-sent to a returning agent) are held and follow `registered`, in
+ * order — before the fix they found no link and were lost. A failed registration leaves no link.
+ */
+import { describe, expect, it } from 'vitest';
+import { SystemClock } from '../../../../src/lib/clock.js';
+import { ConflictError } from '../../../../src/lib/errors.js';
+import { silentLogger } from '../../../../src/lib/log.js';
+import { AgentHub, type AgentConnection, type HubHost } from '../../../../src/master/agents/hub.js';
+import type { RegistryCommand } from '../../../../src/master/registry/commands.js';
+import { RegistryState, type RegistryResult } from '../../../../src/master/registry/state.js';
+import type { AgentToMaster, MasterToAgent } from '../../../../src/protocol/messages.js';
+
+class FakeConnection {
+  readonly sent: MasterToAgent[] = [];
+  isOpen = true;
+  onMessage: (message: AgentToMaster) => void = () => {};
+  onClose: (error: Error | null) => void = () => {};
+  send(message: MasterToAgent): boolean {
+    if (!this.isOpen) return false;
+    this.sent.push(message);
+    return true;
+  }
+  close(): void {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    this.onClose(null);
+  }
+}
+
+function host(onPropose: (command: RegistryCommand, hub: AgentHub) => Promise<RegistryResult>): { host: HubHost; hub: () => AgentHub } {
+  let hub: AgentHub | null = null;
+  const h: HubHost = {
+    term: 7,
+    leaderId: 'm1',
+    registry: new RegistryState(),
+    clock: new SystemClock(),
+    logger: silentLogger(),
+    agentHeartbeatMs: 60_000,
+    maxMissedHeartbeats: 15,
+    propose: (command) => onPropose(command, hub!),
+    forwardAgentUpdate: () => true,
+    agentsChanged: () => undefined,
+  };
+  hub = new AgentHub(h);
+  return { host: h, hub: () => hub! };
+}
+
+const hello = (agentId?: string): AgentToMaster => ({
+  t: 'hello', version: 1, ...(agentId ? { agentId } : {}), hostname: 'h', httpAddress: '127.0.0.1:1', resources: [], attributes: {}, tasks: [], highestTerm: 0,
+});
+
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('condition not met');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('AgentHub registration', () => {
+  it('a kill produced while the re-registration is applied reaches the agent right after `registered`', async () => {
+    const { hub } = host(async (command, h) => {
+      // What the leader session does with the registry's killTask effect during apply.
+      if (command.t === 'reg.agent.reregister') {
+        expect(h.isConnected('a1')).toBe(false);
+        expect(h.send('a1', { t: 'killTask', frameworkId: 'f1', taskId: 't1' })).toBe(true);
+      }
+      return { kind: 'agent', agentId: 'a1' };
+    });
+    const connection = new FakeConnection();
+    hub().accept(connection as unknown as AgentConnection);
+    connection.onMessage(hello('a1'));
+    await until(() => connection.sent.length >= 2);
+    expect(connection.sent.map((m) => m.t)).toEqual(['registered', 'killTask']);
+    expect(connection.sent[1]).toMatchObject({ t: 'killTask', term: 7, taskId: 't1', frameworkId: 'f1' });
+    expect(hub().isConnected('a1')).toBe(true);
+    // Once registered, commands go straight out.
+    hub().send('a1', { t: 'ack', taskId: 't1', uuid: 'u' });
+    expect(connection.sent.at(-1)).toMatchObject({ t: 'ack', term: 7 });
+  });
+
+  it('a refused re-registration leaves no link and tells the agent to shut down', async () => {
+    const { hub } = host(async () => {
+      throw new ConflictError('agent a1 was removed and cannot come back');
+    });
+    const connection = new FakeConnection();
+    hub().accept(connection as unknown as AgentConnection);
+    connection.onMessage(hello('a1'));
+    await until(() => !connection.isOpen);
+    expect(connection.sent.map((m) => m.t)).toEqual(['shutdown']);
+    expect(hub().connectedIds()).toEqual([]);
+    expect(hub().send('a1', { t: 'ack', taskId: 't', uuid: 'u' })).toBe(false);
+  });
+
+  it('a connection closed while registering leaves no link; stop hints the new leader', async () => {
+    let release: () => void = () => undefined;
+    const { hub } = host(() => new Promise((resolve) => {
+      release = () => resolve({ kind: 'agent', agentId: 'a1' });
+    }));
+    const closing = new FakeConnection();
+    hub().accept(closing as unknown as AgentConnection);
+    closing.onMessage(hello('a1'));
+    await until(() => hub().connectedIds().length === 1);
+    closing.close();
+    release();
+    await until(() => hub().connectedIds().length === 0);
+    expect(closing.sent).toEqual([]);
+
+    const { hub: hub2 } = host(async () => ({ kind: 'agent', agentId: 'a2' }));
+    const live = new FakeConnection();
+    hub2().accept(live as unknown as AgentConnection);
+    live.onMessage(hello('a2'));
+    await until(() => live.sent.length === 1);
+    hub2().stop('127.0.0.1:5060');
+    expect(live.sent.at(-1)).toEqual({ t: 'notLeader', leaderHint: '127.0.0.1:5060' });
+  });
+});
