@@ -79,7 +79,10 @@ export class AgentHub {
   /** Sends a fenced command; false when the agent has no live link. */
   send(agentId: string, command: AgentCommand): boolean {
     const link = this.links.get(agentId);
-    if (!link) return false;
+    if (!link) {
+      this.host.logger.debug({ agentId, command: command.t }, 'no live link to the agent; command not sent');
+      return false;
+    }
     const message = { ...command, term: this.host.term } as MasterToAgent;
     if (link.held) {
       link.held.push(message);
@@ -119,7 +122,9 @@ export class AgentHub {
       else if (message.t === 'refused') this.host.logger.warn({ agentId, term: message.term, highestTerm: message.highestTerm, what: message.what }, 'agent refused a command from a stale term');
     };
     connection.onClose = () => {
-      if (agentId !== null && this.links.get(agentId)?.connection === connection) this.links.delete(agentId);
+      if (agentId === null || this.links.get(agentId)?.connection !== connection) return;
+      this.links.delete(agentId);
+      this.host.logger.debug({ agentId }, 'agent link closed');
     };
   }
 
@@ -167,6 +172,7 @@ export class AgentHub {
       return null;
     }
     connection.send({ t: 'registered', agentId, term, heartbeatIntervalMs: this.host.agentHeartbeatMs, leaderId: this.host.leaderId });
+    this.host.logger.debug({ agentId, reregistered: hello.agentId !== undefined, held: link.held?.length ?? 0 }, 'agent registered');
     const held = link.held ?? [];
     link.held = null;
     for (const message of held) connection.send(message);
