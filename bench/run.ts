@@ -41,6 +41,7 @@ const SCENARIOS: ScenarioEntry[] = [
   { name: 'chronos-runs', load: async () => (await import('./chronos-runs.js')).chronosRunsScenario },
   { name: 'takeover', load: async () => (await import('./takeover.js')).takeoverScenario },
   { name: 'agent-launch', load: async () => (await import('./agent-launch.js')).agentLaunchScenario },
+  { name: 'placement', load: async () => (await import('./placement.js')).placementScenario },
 ];
 
 function progress(message: string): void {

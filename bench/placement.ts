@@ -1,0 +1,286 @@
+/**
+ * Goal 6 (issue 4): tasks placed and recorded through Raft. 3 real `kairos master` processes, a
+ * fleet of simulated agents in this process (src/agent/sim) and F frameworks over the v1 HTTP
+ * API, each launching T long-running tasks: every OFFERS event is answered at once with an
+ * ACCEPT holding as many of the framework's remaining tasks as fit in the offer. We time from
+ * the first ACCEPT until the framework streams have received TASK_RUNNING for every task (an
+ * agent update reaches the framework only after `reg.task.status` committed, so that is "running
+ * in the registry"). Side by side, in the same run and on the same cluster: raw Raft writes/s
+ * (closed-loop kv PUTs to the leader), and the ratio of the two.
+ * Full: 5,000 agents, 100 frameworks × 1,000 tasks; --quick: 500 agents, 10 × 500.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SimFleet } from '../src/agent/sim/sim-agent.js';
+import { updateStatus, V1Framework, type OfferJson } from '../test/helpers/v1-framework.js';
+import { kairosCli } from './kairos-raft.js';
+import { runHttpClosedLoop, type LoadTarget } from './lib/load.js';
+import { freePort } from './lib/ports.js';
+import { startProcess, type ManagedProcess } from './lib/process.js';
+import type { Scenario, ScenarioContext, ScenarioReport } from './lib/scenario.js';
+import { formatRatio, type Table } from './lib/table.js';
+
+type Json = Record<string, any>;
+
+const TASK_CPUS = 0.1;
+const TASK_MEM = 32;
+const FAILED_STATES = new Set(['TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_GONE']);
+
+interface Replica {
+  id: string;
+  http: string;
+  process: ManagedProcess | null;
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 10): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`placement: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+async function leaderOf(replicas: Replica[]): Promise<Replica | undefined> {
+  for (const replica of replicas) {
+    try {
+      const status = (await (await fetch(`http://${replica.http}/raft/status`, { signal: AbortSignal.timeout(1_000) })).json()) as Json;
+      if (status['role'] === 'leader') return replica;
+    } catch {
+      // not up yet
+    }
+  }
+  return undefined;
+}
+
+async function startMasters(context: ScenarioContext, cli: string): Promise<Replica[]> {
+  const replicas: Array<Replica & { raft: string; dataDir: string }> = [];
+  for (const id of ['m1', 'm2', 'm3']) {
+    const dataDir = join(context.workDir, id);
+    mkdirSync(dataDir, { recursive: true });
+    replicas.push({ id, http: `127.0.0.1:${await freePort()}`, raft: `127.0.0.1:${await freePort()}`, dataDir, process: null });
+  }
+  const peers = replicas.map((r) => `${r.id}=${r.raft}`).join(',');
+  for (const replica of replicas) {
+    replica.process = startProcess({
+      name: replica.id,
+      command: process.execPath,
+      args: [...(process.env['PLACEMENT_MASTER_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), cli, 'master', '--id', replica.id, '--peers', peers, '--http', replica.http, '--data-dir', replica.dataDir, '--log-level', 'warn'],
+      logPath: `${replica.dataDir}.log`,
+      cwd: replica.dataDir,
+    });
+  }
+  await until('a leader', () => leaderOf(replicas), 30_000, 50);
+  return replicas;
+}
+
+/** One framework's launcher: answers offers with as many remaining tasks as fit. */
+class Launcher {
+  readonly framework: V1Framework;
+  private cursor = 0;
+  private readonly toLaunch: string[];
+  readonly running = new Set<string>();
+  relaunched = 0;
+  accepts = 0;
+  refusedCalls = 0;
+  firstAcceptAt: number | null = null;
+  lastRunningAt = 0;
+  private finished = false;
+  readonly calls: Array<Promise<unknown>> = [];
+
+  leaderChanges = 0;
+  private stopped = false;
+  private resubscribing: Promise<void> | null = null;
+
+  constructor(readonly index: number, private readonly tasks: number, private readonly masters: string[]) {
+    this.framework = new V1Framework({ user: 'bench', name: `placement-${index}`, failover_timeout: 3600 });
+    this.toLaunch = Array.from({ length: tasks }, (_, i) => `f${index}-t${i}`);
+  }
+
+  get done(): boolean {
+    return this.running.size >= this.tasks;
+  }
+
+  /** Handles every event that arrived since the last pump. */
+  pump(): void {
+    const events = this.framework.events;
+    for (; this.cursor < events.length; this.cursor++) {
+      const event = events[this.cursor]!;
+      if (event.type === 'OFFERS') this.answer((event['offers'] as { offers: OfferJson[] }).offers);
+      const status = updateStatus(event);
+      if (status === null) continue;
+      if (status.state === 'TASK_RUNNING' && !this.running.has(status.task_id.value)) {
+        this.running.add(status.task_id.value);
+        this.lastRunningAt = performance.now();
+      } else if (FAILED_STATES.has(status.state) && !this.running.has(status.task_id.value)) {
+        this.toLaunch.push(status.task_id.value.replace(/(-r\d+)?$/, `-r${++this.relaunched}`));
+      }
+    }
+    if (this.done && !this.finished) {
+      this.finished = true;
+      this.track(this.framework.call('SUPPRESS', {}));
+    }
+  }
+
+  private answer(offers: OfferJson[]): void {
+    for (const offer of offers) {
+      const scalar = (name: string): number => offer.resources.find((r) => r.name === name)?.scalar?.value ?? 0;
+      const fit = Math.min(Math.floor(scalar('cpus') / TASK_CPUS + 1e-9), Math.floor(scalar('mem') / TASK_MEM));
+      const ids = this.toLaunch.splice(0, Math.max(0, fit));
+      if (ids.length === 0) {
+        this.track(this.framework.decline([offer], 3600));
+        continue;
+      }
+      this.firstAcceptAt ??= performance.now();
+      this.accepts++;
+      this.track(this.framework.launch(offer, ids.map((id) => ({ id, command: 'sleep 100000', cpus: TASK_CPUS, mem: TASK_MEM }))), ids);
+    }
+  }
+
+  /** SUBSCRIBE (again, after a leader change: same framework id) and follow the stream. */
+  async subscribe(): Promise<void> {
+    await this.framework.subscribe(this.masters, { timeoutMs: 60_000 });
+    const ended = this.framework.ended;
+    void ended.then(() => {
+      if (!this.stopped && this.framework.ended === ended) this.recover();
+    });
+  }
+
+  /** The leader changed under us: tasks of refused ACCEPTs go back to the queue, re-subscribe. */
+  private recover(): void {
+    if (this.stopped || this.resubscribing) return;
+    this.leaderChanges++;
+    this.resubscribing = this.subscribe()
+      .then(
+        () => undefined,
+        (error: Error) => void process.stderr.write(`placement: framework ${this.index} could not re-subscribe: ${error.message}\n`),
+      )
+      .finally(() => {
+        this.resubscribing = null;
+      });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.framework.close();
+  }
+
+  private track(call: Promise<{ status: number }>, ids: string[] = []): void {
+    this.calls.push(
+      call.then(
+        (answer) => {
+          if (answer.status === 307 || answer.status === 503) {
+            this.toLaunch.push(...ids);
+            this.recover();
+          } else if (answer.status !== 202) {
+            if (this.refusedCalls++ === 0) process.stderr.write(`placement: call answered ${answer.status} ${(answer as { body?: string }).body ?? ''}\n`);
+          }
+        },
+        (error: Error) => {
+          this.toLaunch.push(...ids);
+          this.recover();
+          if (this.refusedCalls++ === 0) process.stderr.write(`placement: call failed ${error.message}\n`);
+        },
+      ),
+    );
+  }
+}
+
+async function rawRaftWrites(leader: Replica, durationMs: number): Promise<number> {
+  const at = leader.http.lastIndexOf(':');
+  const value = Buffer.alloc(128, 0x76);
+  const target: LoadTarget = {
+    host: leader.http.slice(0, at),
+    port: Number(leader.http.slice(at + 1)),
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream' },
+    next: (worker, sequence) => ({ path: `/raft/kv/placement-${worker}-${sequence % 100}`, body: value }),
+    isSuccess: (status) => status === 204,
+  };
+  const result = await runHttpClosedLoop(target, { concurrency: 256, durationMs, warmupMs: 500, requestTimeoutMs: 10_000 });
+  return result.throughputPerSec;
+}
+
+export const placementScenario: Scenario = {
+  name: 'placement',
+  description: 'tasks/s placed through offers and ACCEPT and running in the Raft registry (3 masters, simulated agents, v1 frameworks) ÷ raw Raft writes/s',
+  async run(context: ScenarioContext): Promise<ScenarioReport> {
+    const cli = kairosCli();
+    if (cli.path === null) throw new Error(cli.reason);
+    const agents = Number(process.env['PLACEMENT_AGENTS'] ?? (context.quick ? 500 : 5_000));
+    const frameworks = Number(process.env['PLACEMENT_FRAMEWORKS'] ?? (context.quick ? 10 : 100));
+    const tasksEach = Number(process.env['PLACEMENT_TASKS'] ?? (context.quick ? 500 : 1_000));
+    const tasks = frameworks * tasksEach;
+    const replicas = await startMasters(context, cli.path);
+    const fleet = new SimFleet({ masters: replicas.map((r) => r.http), count: agents, taskDurationMs: null, resources: 'cpus:4;mem:8192' });
+    const launchers = Array.from({ length: frameworks }, (_, i) => new Launcher(i, tasksEach, replicas.map((r) => r.http)));
+    let pumping: NodeJS.Timeout | null = null;
+    try {
+      fleet.start();
+      await until('every agent registered', () => (fleet.registered() === agents ? true : undefined), 300_000, 100);
+      context.progress(`placement: ${agents} agents registered`);
+      pumping = setInterval(() => {
+        for (const launcher of launchers) launcher.pump();
+      }, 2);
+      await Promise.all(launchers.map((l) => l.subscribe()));
+      context.progress(`placement: ${frameworks} frameworks subscribed`);
+      let lastReport = performance.now();
+      await until('every task running', () => {
+        const running = launchers.reduce((sum, l) => sum + l.running.size, 0);
+        if (performance.now() - lastReport > 5_000) {
+          lastReport = performance.now();
+          const states = new Map<string, number>();
+          for (const l of launchers) for (const e of l.framework.events) { const k = e.type === 'UPDATE' ? updateStatus(e)!.state : e.type; states.set(k, (states.get(k) ?? 0) + 1); }
+          context.progress(`placement: ${running} of ${tasks} tasks running; events ${JSON.stringify([...states])}; accepts ${launchers.reduce((s, l) => s + l.accepts, 0)}`);
+        }
+        return running >= tasks ? true : undefined;
+      }, 900_000, 20);
+      await Promise.all(launchers.flatMap((l) => l.calls));
+      // Raw Raft writes after the placement, so their load cannot disturb it.
+      const leader = await until('the leader', () => leaderOf(replicas), 30_000, 50);
+      const rawWritesPerSecond = await rawRaftWrites(leader, context.quick ? 2_000 : 5_000);
+      context.progress(`placement: raw Raft writes ${Math.round(rawWritesPerSecond)}/s`);
+      const firstAccept = Math.min(...launchers.map((l) => l.firstAcceptAt ?? Number.POSITIVE_INFINITY));
+      const lastRunning = Math.max(...launchers.map((l) => l.lastRunningAt));
+      const elapsedMs = lastRunning - firstAccept;
+      const tasksPerSecond = tasks / (elapsedMs / 1000);
+      const figures = {
+        agents,
+        frameworks,
+        tasksPerFramework: tasksEach,
+        tasks,
+        elapsedMs,
+        tasksPerSecond,
+        rawRaftWritesPerSecond: rawWritesPerSecond,
+        ratioToRawWrites: tasksPerSecond / rawWritesPerSecond,
+        relaunched: launchers.reduce((sum, l) => sum + l.relaunched, 0),
+        refusedCalls: launchers.reduce((sum, l) => sum + l.refusedCalls, 0),
+        frameworkResubscriptions: launchers.reduce((sum, l) => sum + l.leaderChanges, 0),
+      };
+      const table: Table = {
+        title: `Placement: ${agents.toLocaleString('en-US')} simulated agents, ${frameworks} frameworks × ${tasksEach.toLocaleString('en-US')} tasks (one round)`,
+        header: ['figure', 'value', 'goal'],
+        rows: [
+          ['tasks/s, first ACCEPT → every task RUNNING in the registry', Math.round(tasksPerSecond), '≥ 2,000'],
+          ['elapsed ms', Math.round(elapsedMs), ''],
+          ['raw Raft writes/s (kv PUT, 256 in flight, same cluster)', Math.round(rawWritesPerSecond), ''],
+          ['tasks/s ÷ raw Raft writes/s', formatRatio(figures.ratioToRawWrites), ''],
+        ],
+        notes: [
+          'Each framework answers every offer with as many of its remaining tasks (0.1 cpu, 32 MB) as fit; agents 4 cpus / 8 GB.',
+          `Tasks relaunched after a refusal: ${figures.relaunched}; calls not answered 202: ${figures.refusedCalls}; framework re-subscriptions after a leader change: ${figures.frameworkResubscriptions}.`,
+        ],
+      };
+      return { tables: [table], figures };
+    } catch (error) {
+      context.keepWorkDir();
+      throw error;
+    } finally {
+      if (pumping) clearInterval(pumping);
+      for (const launcher of launchers) launcher.stop();
+      await fleet.stop();
+      await Promise.all(replicas.map((r) => r.process?.stop(2_000)));
+    }
+  },
+};
