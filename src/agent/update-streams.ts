@@ -31,8 +31,8 @@ interface Stream {
   /** When the head goes out again; null when the head has not been sent yet. */
   retryAtMs: number | null;
   delayMs: number;
-  /** The queue's tail is a terminal update already sent ahead of the head. */
-  terminalSent: boolean;
+  /** uuid of a terminal update already sent ahead of the head, if any. */
+  ahead: string | null;
 }
 
 export interface AckResult {
@@ -52,37 +52,42 @@ export class UpdateStreams {
   enqueue(update: StatusUpdate, nowMs: number): StatusUpdate[] {
     const stream = this.streamOf(update.taskId);
     if (stream.queue.some((queued) => queued.uuid === update.uuid)) return [];
-    if (stream.terminalSent) return []; // nothing follows a terminal update
     stream.queue.push(update);
     if (stream.queue.length === 1) return [this.sendHead(stream, nowMs)];
-    if (isTerminalTaskState(update.state)) {
-      stream.terminalSent = true;
+    if (stream.ahead === null && isTerminalTaskState(update.state)) {
+      stream.ahead = update.uuid;
       return [update];
     }
     return [];
   }
 
-  /** Acknowledges the head of a task's stream, or its terminal update sent ahead (which ends the
-   * stream); a stale or unknown uuid changes nothing. */
+  /** Acknowledges the head of a task's stream, or the terminal update sent ahead of it (which
+   * supersedes everything before it); a stale or unknown uuid changes nothing. */
   acknowledge(taskId: string, uuid: string, nowMs: number): AckResult {
     const stream = this.streams.get(taskId);
     if (!stream) return { accepted: false, toSend: [], removed: [] };
-    const tail = stream.queue[stream.queue.length - 1];
-    if (stream.terminalSent && tail?.uuid === uuid) {
-      this.streams.delete(taskId);
-      return { accepted: true, toSend: [], removed: stream.queue };
+    let removed: StatusUpdate[];
+    if (stream.ahead === uuid) {
+      const at = stream.queue.findIndex((queued) => queued.uuid === uuid);
+      removed = stream.queue.splice(0, at + 1);
+      stream.ahead = null;
+    } else if (stream.queue[0]?.uuid === uuid) {
+      removed = stream.queue.splice(0, 1);
+    } else {
+      return { accepted: false, toSend: [], removed: [] };
     }
-    if (stream.queue[0]?.uuid !== uuid) return { accepted: false, toSend: [], removed: [] };
-    const removed = stream.queue.splice(0, 1);
     if (stream.queue.length === 0) {
       this.streams.delete(taskId);
       return { accepted: true, toSend: [], removed };
     }
     stream.delayMs = this.policy.minMs;
     const head = this.sendHead(stream, nowMs);
-    // A terminal update sent ahead that is now the head is already out: only re-arm its retry.
-    const alreadySent = stream.terminalSent && stream.queue.length === 1;
-    return { accepted: true, toSend: alreadySent ? [] : [head], removed };
+    // The terminal update sent ahead is now the head: it is already out, only its retry re-arms.
+    if (stream.ahead === head.uuid) {
+      stream.ahead = null;
+      return { accepted: true, toSend: [], removed };
+    }
+    return { accepted: true, toSend: [head], removed };
   }
 
   /** Heads whose retry time has come; each one's next delay doubles up to the cap. */
@@ -123,7 +128,7 @@ export class UpdateStreams {
   private streamOf(taskId: string): Stream {
     let stream = this.streams.get(taskId);
     if (!stream) {
-      stream = { queue: [], retryAtMs: null, delayMs: this.policy.minMs, terminalSent: false };
+      stream = { queue: [], retryAtMs: null, delayMs: this.policy.minMs, ahead: null };
       this.streams.set(taskId, stream);
     }
     return stream;
@@ -132,8 +137,8 @@ export class UpdateStreams {
   /** The head, then the terminal update sent ahead of it (if any), in per-task order. */
   private outstanding(stream: Stream, nowMs: number): StatusUpdate[] {
     const head = this.sendHead(stream, nowMs);
-    const tail = stream.queue[stream.queue.length - 1]!;
-    return stream.terminalSent && tail !== head ? [head, tail] : [head];
+    const ahead = stream.ahead === null ? undefined : stream.queue.find((queued) => queued.uuid === stream.ahead);
+    return ahead && ahead !== head ? [head, ahead] : [head];
   }
 
   private sendHead(stream: Stream, nowMs: number): StatusUpdate {
