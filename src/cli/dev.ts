@@ -150,6 +150,8 @@ function printWelcome(replicas: Replica[], leader: { id: string; http: string; t
     ...replicas.map((r) => `  ${r.id}  http://${r.http}  raft ${r.raft}${r.id === leader.id ? '   ← leader' : ''}`),
     '',
     `  leader:        http://${leader.http}  (any replica redirects: http://${replicas[0]!.http}/master/redirect)`,
+    `  cluster state: curl -sL http://${replicas[0]!.http}/master/state   (Mesos v0 JSON: agents, frameworks, tasks)`,
+    `  frameworks:    POST http://${leader.http}/api/v1/scheduler   (Mesos v1 scheduler API)`,
     `  raft status:   curl -s http://${replicas[0]!.http}/raft/status`,
     `  write / read:  curl -L -X PUT --data hello http://${replicas[0]!.http}/raft/kv/greeting ; curl -L http://${replicas[0]!.http}/raft/kv/greeting`,
     `  data and logs: ${dataDir}`,
