@@ -95,6 +95,8 @@ class Launcher {
 
   constructor(readonly index: number, private readonly tasks: number, private readonly masters: string[]) {
     this.framework = new V1Framework({ user: 'bench', name: `placement-${index}`, failover_timeout: 3600 });
+    // As real schedulers do: else every leader change makes each agent re-send every update.
+    this.framework.autoAcknowledge = true;
     this.toLaunch = Array.from({ length: tasks }, (_, i) => `f${index}-t${i}`);
   }
 
@@ -129,7 +131,8 @@ class Launcher {
       const fit = Math.min(Math.floor(scalar('cpus') / TASK_CPUS + 1e-9), Math.floor(scalar('mem') / TASK_MEM));
       const ids = this.toLaunch.splice(0, Math.max(0, fit));
       if (ids.length === 0) {
-        this.track(this.framework.decline([offer], 3600));
+        // Short: tasks of an ACCEPT that fails (leader change) come back to the queue.
+        this.track(this.framework.decline([offer], 5));
         continue;
       }
       this.firstAcceptAt ??= performance.now();
@@ -151,9 +154,11 @@ class Launcher {
   private recover(): void {
     if (this.stopped || this.resubscribing) return;
     this.leaderChanges++;
+    // Drop the old stream first: its "failed over" ERROR would read as a refusal of the new one.
+    this.framework.close();
     this.resubscribing = this.subscribe()
       .then(
-        () => undefined,
+        () => this.track(this.framework.call('REVIVE', {})),
         (error: Error) => void process.stderr.write(`placement: framework ${this.index} could not re-subscribe: ${error.message}\n`),
       )
       .finally(() => {

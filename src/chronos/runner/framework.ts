@@ -9,7 +9,7 @@
  * registry; its successor finds the task by id and adopts it instead of launching a second copy
  * (and the master refuses a duplicate task id anyway).
  */
-import type { Clock } from '../../lib/clock.js';
+import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { SchedulerPort, Subscription, V1Call, V1Event } from '../../master/leader/scheduler-port.js';
 import type { RegistryView } from '../../master/registry/types.js';
@@ -33,6 +33,8 @@ export interface FrameworkDeps {
 /** Refuse offers this long when nothing is waiting (a REVIVE brings them back sooner). */
 const IDLE_REFUSE_SECONDS = 2;
 const BUSY_REFUSE_SECONDS = 0.5;
+/** At most one REVIVE per this gap (each one re-runs the leader's allocation). */
+const REVIVE_MIN_GAP_MS = 50;
 
 export class ChronosFramework {
   private subscription: Subscription | null = null;
@@ -43,6 +45,7 @@ export class ChronosFramework {
   private readonly launching = new Map<string, Promise<void>>();
   private readonly launchingRuns = new Set<string>();
   private lastReviveMs = 0;
+  private reviveTimer: TimerHandle | null = null;
 
   constructor(private readonly deps: FrameworkDeps) {}
 
@@ -53,6 +56,8 @@ export class ChronosFramework {
 
   stop(): void {
     this.stopped = true;
+    this.reviveTimer?.cancel();
+    this.reviveTimer = null;
     this.subscription?.disconnect();
     this.subscription = null;
     this.launching.clear();
@@ -102,10 +107,22 @@ export class ChronosFramework {
     );
   }
 
-  /** A run became queued: ask for offers again (rate-limited). */
+  /**
+   * A run became queued: ask for offers again at once. Rate-limited, but never dropped: a run
+   * queued inside the window gets a trailing REVIVE when it ends, else it would wait for a
+   * refusal filter to expire and the next allocation interval (seconds of due → RUNNING).
+   */
   revive(): void {
+    if (!this.subscribed || this.reviveTimer !== null) return;
     const nowMs = this.deps.clock.nowMs();
-    if (!this.subscribed || nowMs - this.lastReviveMs < 500) return;
+    const waitMs = this.lastReviveMs + REVIVE_MIN_GAP_MS - nowMs;
+    if (waitMs > 0) {
+      this.reviveTimer = this.deps.clock.setTimer(waitMs, () => {
+        this.reviveTimer = null;
+        if (!this.stopped) this.revive();
+      });
+      return;
+    }
     this.lastReviveMs = nowMs;
     this.call({ type: 'REVIVE' });
   }

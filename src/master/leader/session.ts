@@ -26,6 +26,7 @@ import { AllocationLoop } from './allocation.js';
 import { DeadlineTimers } from './deadlines.js';
 import { failureEvent, heartbeatEvent, masterInfoOf, rescindEvent, updateEvent, type MasterInfoJson } from './events.js';
 import { OfferBook, type Offer } from './offers.js';
+import { ProposalBatcher } from './proposal-batcher.js';
 import { LeaderScheduler } from './scheduler.js';
 import type { SchedulerPort } from './scheduler-port.js';
 import { Subscriptions } from './subscriptions.js';
@@ -164,15 +165,27 @@ export class LeaderSession implements HubHost {
     this.hub.accept(connection);
   }
 
-  /** Validates, proposes and waits for apply; a command the reducer refuses is a ConflictError. */
+  /** Validates, proposes and waits for apply; a command the reducer refuses is a ConflictError.
+   * Task status updates are coalesced: those proposed in the same event-loop turn share one
+   * Raft entry (`reg.batch`), each still answered with its own result. */
   async propose(command: RegistryCommand): Promise<RegistryResult> {
     const problem = validateRegistryCommand(command);
     if (problem) throw new ValidationError(problem.field, `${problem.field}: ${problem.message}`);
     if (this.stopped) throw new NotLeaderError(null, 'this replica no longer leads');
+    if (command.t === 'reg.task.status') return this.statusBatcher.propose(command);
+    return this.proposeOne(command);
+  }
+
+  private async proposeOne(command: RegistryCommand): Promise<RegistryResult> {
     const result = (await this.deps.node.propose(encode(command))) as ApplyResult;
     if (!result.ok) throw new ConflictError(result.error);
     return result.value as RegistryResult;
   }
+
+  private readonly statusBatcher = new ProposalBatcher(
+    (command) => this.proposeOne(command),
+    (commands) => this.proposeOne({ t: 'reg.batch', commands, nowMs: Math.max(...commands.map((c) => c.nowMs)) }),
+  );
 
   forwardAgentUpdate(agentId: string, update: StatusUpdate): boolean {
     const framework = this.registry.framework(update.frameworkId);

@@ -71,7 +71,15 @@ export type RegistryCommand =
   /** A new leader took over: subscriptions ended, agents must re-register. */
   | { t: 'reg.leader.changed'; nowMs: number }
   /** A deadline from a machine's context passed (failover timeout, re-register timeout…). */
-  | { t: 'reg.deadline'; kind: 'agent' | 'framework'; id: string; event: string; nowMs: number };
+  | { t: 'reg.deadline'; kind: 'agent' | 'framework'; id: string; event: string; nowMs: number }
+  /**
+   * Several commands in one Raft entry (the leader coalesces status updates arriving together):
+   * applied one after the other exactly as if each had its own entry, each with its own result.
+   */
+  | { t: 'reg.batch'; commands: RegistryCommand[]; nowMs: number };
+
+/** Most commands one `reg.batch` may carry. */
+export const MAX_BATCH_COMMANDS = 4_096;
 
 export type RegistryCommandType = RegistryCommand['t'];
 
@@ -216,6 +224,19 @@ export function validateRegistryCommand(command: unknown): CommandProblem | null
       if (!isNonEmpty(c['id'])) return problem('id', 'is required');
       const events: readonly string[] = DEADLINE_EVENTS[kind];
       return events.includes(c['event'] as string) ? null : problem('event', `must be one of ${events.join(', ')}`);
+    }
+    case 'reg.batch': {
+      const commands = c['commands'];
+      if (!Array.isArray(commands) || commands.length === 0 || commands.length > MAX_BATCH_COMMANDS) {
+        return problem('commands', `must be 1 to ${MAX_BATCH_COMMANDS} commands`);
+      }
+      for (let index = 0; index < commands.length; index++) {
+        const inner = commands[index] as unknown;
+        if (isObject(inner) && inner['t'] === 'reg.batch') return problem(`commands[${index}].t`, 'a batch cannot hold a batch');
+        const found = validateRegistryCommand(inner);
+        if (found) return problem(`commands[${index}].${found.field}`, found.message);
+      }
+      return null;
     }
     default:
       return problem('t', `unknown registry command ${JSON.stringify(c['t'])}`);

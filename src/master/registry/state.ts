@@ -34,7 +34,9 @@ export type RegistryResult =
   | { kind: 'agent'; agentId: string }
   | { kind: 'framework'; frameworkId: string }
   | { kind: 'status'; outcome: 'accepted' | 'duplicate' | 'ignored' }
-  | { kind: 'done' };
+  | { kind: 'done' }
+  /** `reg.batch`: one result per command, in order (a refused command changed nothing). */
+  | { kind: 'batch'; results: ApplyResult[] };
 
 interface RegistrySnapshot {
   v: 1;
@@ -117,12 +119,27 @@ export class RegistryState implements StatePart, RegistryView {
     const invalid = validateRegistryCommand(command);
     if (invalid) return { ok: false, error: `${invalid.field}: ${invalid.message}` };
     const typed = command as unknown as RegistryCommand;
+    if (typed.t === 'reg.batch') return this.applyBatch(typed.commands);
     this.pending = [];
     const result = this.dispatch(typed);
     const effects = this.pending;
     this.pending = [];
     if (result.ok && effects.length > 0) this.effectsListener?.(effects, typed);
     return result;
+  }
+
+  /** Each command as if it had its own entry: own result, own effects (listener called per command). */
+  private applyBatch(commands: readonly RegistryCommand[]): ApplyResult {
+    const results: ApplyResult[] = [];
+    for (const inner of commands) {
+      this.pending = [];
+      const result = this.dispatch(inner);
+      const effects = this.pending;
+      this.pending = [];
+      if (result.ok && effects.length > 0) this.effectsListener?.(effects, inner);
+      results.push(result);
+    }
+    return { ok: true, value: { kind: 'batch', results } satisfies RegistryResult };
   }
 
   toSnapshot(): RegistrySnapshot {
@@ -180,6 +197,8 @@ export class RegistryState implements StatePart, RegistryView {
         return command.kind === 'agent'
           ? this.stepAgent(command.id, { type: command.event, nowMs: command.nowMs } as AgentEvent)
           : this.stepFramework(command.id, { type: command.event, nowMs: command.nowMs } as FrameworkEvent);
+      case 'reg.batch':
+        return { ok: false, error: 'a batch cannot hold a batch' };
     }
   }
 
