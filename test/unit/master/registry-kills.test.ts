@@ -3,6 +3,7 @@
  * every non-terminal task whose kill was requested (issue: KILL while the agent restarts).
  */
 import { describe, expect, it } from 'vitest';
+import type { ReportedTask } from '../../../src/protocol/messages.js';
 import { scalars, T0, TestRegistry } from './registry-helpers.js';
 
 const spec = (taskId: string, frameworkId: string) => ({ taskId, frameworkId, command: { shell: true, value: 'x' } });
@@ -15,7 +16,7 @@ function reregister(r: TestRegistry, tasks: Array<{ taskId: string; frameworkId:
     httpAddress: '127.0.0.1:5051',
     resources: scalars(4, 4096),
     attributes: {},
-    tasks: tasks.map((task) => ({ spec: spec(task.taskId, task.frameworkId), state: task.state })),
+    tasks: tasks.map((task) => ({ spec: spec(task.taskId, task.frameworkId), state: task.state as ReportedTask['state'] })),
     nowMs,
   });
 }
