@@ -112,11 +112,14 @@ class Launcher {
       if (event.type === 'OFFERS') this.answer((event['offers'] as { offers: OfferJson[] }).offers);
       const status = updateStatus(event);
       if (status === null) continue;
-      if (status.state === 'TASK_RUNNING' && !this.running.has(status.task_id.value)) {
-        this.running.add(status.task_id.value);
+      // A task counts once by its base id, whichever attempt (`-rN`) of it runs.
+      const base = status.task_id.value.replace(/-r\d+$/, '');
+      if (status.state === 'TASK_RUNNING' && !this.running.has(base)) {
+        this.running.add(base);
         this.lastRunningAt = performance.now();
-      } else if (FAILED_STATES.has(status.state) && !this.running.has(status.task_id.value)) {
-        this.toLaunch.push(status.task_id.value.replace(/(-r\d+)?$/, `-r${++this.relaunched}`));
+      } else if (FAILED_STATES.has(status.state) && !this.running.has(base) && !/duplicate/i.test(status.message ?? '')) {
+        // (A duplicate id: an ACCEPT we thought lost was recorded after all; that task runs.)
+        this.toLaunch.push(`${base}-r${++this.relaunched}`);
       }
     }
     if (this.done && !this.finished) {

@@ -5,8 +5,12 @@
  * reducer, becomes the limit. Each caller still gets its own command's result (or error).
  */
 import { ConflictError } from '../../lib/errors.js';
-import { MAX_BATCH_COMMANDS, type RegistryCommand } from '../registry/commands.js';
+import type { RegistryCommand } from '../registry/commands.js';
 import type { RegistryResult } from '../registry/state.js';
+
+/** Commands per entry at most: one entry's apply blocks every replica's event loop (Raft
+ * heartbeats included), so a burst becomes several moderate entries, not one huge one. */
+export const BATCH_LIMIT = 256;
 
 interface Waiting {
   command: RegistryCommand;
@@ -30,7 +34,7 @@ export class ProposalBatcher {
   propose(command: RegistryCommand): Promise<RegistryResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ command, resolve, reject });
-      if (this.queue.length >= MAX_BATCH_COMMANDS) this.flush();
+      if (this.queue.length >= BATCH_LIMIT) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
