@@ -25,6 +25,9 @@ export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> 
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (error: Error) => this.close(error));
     socket.on('close', () => this.close(null));
+    // Sockets upgraded from node:http allow half-open connections: a peer that died (its kernel
+    // sent FIN) would otherwise look connected until we next wrote to it.
+    socket.on('end', () => this.close(null));
     if (head && head.length > 0) queueMicrotask(() => this.receive(head));
   }
 

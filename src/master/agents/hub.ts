@@ -30,6 +30,9 @@ export interface HubHost {
   forwardAgentUpdate(agentId: string, update: StatusUpdate): boolean;
   /** An agent joined or came back: worth an allocation cycle. */
   agentsChanged(): void;
+  /** The agent's connection closed: its outstanding offers must be rescinded (Mesos deactivates
+   * a disconnected agent at once; it becomes unreachable only after missed heartbeats). */
+  agentLinkClosed(agentId: string): void;
 }
 
 interface Link {
@@ -125,6 +128,7 @@ export class AgentHub {
       if (agentId === null || this.links.get(agentId)?.connection !== connection) return;
       this.links.delete(agentId);
       this.host.logger.debug({ agentId }, 'agent link closed');
+      this.host.agentLinkClosed(agentId);
     };
   }
 

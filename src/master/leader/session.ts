@@ -207,6 +207,10 @@ export class LeaderSession implements HubHost {
     this.allocation.trigger();
   }
 
+  agentLinkClosed(agentId: string): void {
+    this.rescindAgentOffers(agentId);
+  }
+
   offerableFrameworks(): FrameworkEntry[] {
     const out: FrameworkEntry[] = [];
     for (const subscription of this.subscriptions.all()) {

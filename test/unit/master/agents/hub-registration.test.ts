@@ -42,6 +42,7 @@ function host(onPropose: (command: RegistryCommand, hub: AgentHub) => Promise<Re
     propose: (command) => onPropose(command, hub!),
     forwardAgentUpdate: () => true,
     agentsChanged: () => undefined,
+    agentLinkClosed: () => undefined,
   };
   hub = new AgentHub(h);
   return { host: h, hub: () => hub! };
