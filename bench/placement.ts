@@ -9,14 +9,11 @@
  * (closed-loop kv PUTs to the leader), and the ratio of the two.
  * Full: 5,000 agents, 100 frameworks × 1,000 tasks; --quick: 500 agents, 10 × 500.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { SimFleet } from '../src/agent/sim/sim-agent.js';
 import { updateStatus, V1Framework, type OfferJson } from '../test/helpers/v1-framework.js';
 import { kairosCli } from './kairos-raft.js';
 import { runHttpClosedLoop, type LoadTarget } from './lib/load.js';
-import { freePort } from './lib/ports.js';
-import { startProcess, type ManagedProcess } from './lib/process.js';
+import { leaderOf, poller, startMasters, type MasterReplica } from './lib/masters.js';
 import type { Scenario, ScenarioContext, ScenarioReport } from './lib/scenario.js';
 import { formatRatio, type Table } from './lib/table.js';
 
@@ -26,54 +23,7 @@ const TASK_CPUS = 0.1;
 const TASK_MEM = 32;
 const FAILED_STATES = new Set(['TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_GONE']);
 
-interface Replica {
-  id: string;
-  http: string;
-  process: ManagedProcess | null;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 10): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`placement: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-async function leaderOf(replicas: Replica[]): Promise<Replica | undefined> {
-  for (const replica of replicas) {
-    try {
-      const status = (await (await fetch(`http://${replica.http}/raft/status`, { signal: AbortSignal.timeout(1_000) })).json()) as Json;
-      if (status['role'] === 'leader') return replica;
-    } catch {
-      // not up yet
-    }
-  }
-  return undefined;
-}
-
-async function startMasters(context: ScenarioContext, cli: string): Promise<Replica[]> {
-  const replicas: Array<Replica & { raft: string; dataDir: string }> = [];
-  for (const id of ['m1', 'm2', 'm3']) {
-    const dataDir = join(context.workDir, id);
-    mkdirSync(dataDir, { recursive: true });
-    replicas.push({ id, http: `127.0.0.1:${await freePort()}`, raft: `127.0.0.1:${await freePort()}`, dataDir, process: null });
-  }
-  const peers = replicas.map((r) => `${r.id}=${r.raft}`).join(',');
-  for (const replica of replicas) {
-    replica.process = startProcess({
-      name: replica.id,
-      command: process.execPath,
-      args: [...(process.env['PLACEMENT_MASTER_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), cli, 'master', '--id', replica.id, '--peers', peers, '--http', replica.http, '--data-dir', replica.dataDir, '--log-level', 'warn'],
-      logPath: `${replica.dataDir}.log`,
-      cwd: replica.dataDir,
-    });
-  }
-  await until('a leader', () => leaderOf(replicas), 30_000, 50);
-  return replicas;
-}
+const until = poller('placement');
 
 /** One framework's launcher: answers offers with as many remaining tasks as fit. */
 class Launcher {
@@ -195,7 +145,7 @@ class Launcher {
   }
 }
 
-async function rawRaftWrites(leader: Replica, durationMs: number): Promise<number> {
+async function rawRaftWrites(leader: MasterReplica, durationMs: number): Promise<number> {
   const at = leader.http.lastIndexOf(':');
   const value = Buffer.alloc(128, 0x76);
   const target: LoadTarget = {
@@ -220,7 +170,7 @@ export const placementScenario: Scenario = {
     const frameworks = Number(process.env['PLACEMENT_FRAMEWORKS'] ?? (context.quick ? 10 : 100));
     const tasksEach = Number(process.env['PLACEMENT_TASKS'] ?? (context.quick ? 500 : 1_000));
     const tasks = frameworks * tasksEach;
-    const replicas = await startMasters(context, cli.path);
+    const replicas = await startMasters(context, cli.path, { scenario: 'placement', nodeArgs: process.env['PLACEMENT_MASTER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [], cwdInDataDir: true });
     const fleet = new SimFleet({ masters: replicas.map((r) => r.http), count: agents, taskDurationMs: null, resources: 'cpus:4;mem:8192' });
     const launchers = Array.from({ length: frameworks }, (_, i) => new Launcher(i, tasksEach, replicas.map((r) => r.http)));
     let pumping: NodeJS.Timeout | null = null;

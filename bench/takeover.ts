@@ -8,13 +8,10 @@
  * task (nothing forgotten). Goals: (a) ≤ 1 s, (b) ≤ 2 s at 5,000 agents / 50,000 tasks.
  * Rounds: one per run (a kill changes the cluster); --quick uses 300 agents.
  */
-import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { SimFleet } from '../src/agent/sim/sim-agent.js';
 import { kairosCli } from './kairos-raft.js';
-import { freePort } from './lib/ports.js';
-import { startProcess, type ManagedProcess } from './lib/process.js';
+import { poller, raftStatus, startMasters } from './lib/masters.js';
 import type { Scenario, ScenarioContext, ScenarioReport } from './lib/scenario.js';
 import type { Table } from './lib/table.js';
 
@@ -22,31 +19,7 @@ type Json = Record<string, any>;
 
 const TASKS_PER_AGENT = 10;
 
-interface Replica {
-  id: string;
-  http: string;
-  raft: string;
-  dataDir: string;
-  process: ManagedProcess | null;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 10): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`takeover: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-async function raftStatus(replica: Replica): Promise<Json | undefined> {
-  try {
-    return (await (await fetch(`http://${replica.http}/raft/status`, { signal: AbortSignal.timeout(500) })).json()) as Json;
-  } catch {
-    return undefined;
-  }
-}
+const until = poller('takeover');
 
 /** A minimal v1 framework: one RecordIO stream, calls with the stream id. */
 class BenchFramework {
@@ -123,29 +96,6 @@ class BenchFramework {
   }
 }
 
-async function startMasters(context: ScenarioContext, cli: string): Promise<Replica[]> {
-  const replicas: Replica[] = [];
-  for (const id of ['m1', 'm2', 'm3']) {
-    const dataDir = join(context.workDir, id);
-    mkdirSync(dataDir, { recursive: true });
-    replicas.push({ id, http: `127.0.0.1:${await freePort()}`, raft: `127.0.0.1:${await freePort()}`, dataDir, process: null });
-  }
-  const peers = replicas.map((r) => `${r.id}=${r.raft}`).join(',');
-  for (const replica of replicas) {
-    replica.process = startProcess({
-      name: replica.id,
-      command: process.execPath,
-      args: [cli, 'master', '--id', replica.id, '--peers', peers, '--http', replica.http, '--data-dir', replica.dataDir, '--log-level', 'warn'],
-      logPath: `${replica.dataDir}.log`,
-    });
-  }
-  await until('a leader', async () => {
-    const statuses = await Promise.all(replicas.map(raftStatus));
-    return statuses.some((s) => s?.['role'] === 'leader') ? true : undefined;
-  }, 30_000, 50);
-  return replicas;
-}
-
 /** Launches TASKS_PER_AGENT tasks on every agent from the offers that arrive. */
 async function launchEverywhere(framework: BenchFramework, agents: number, progress: (m: string) => void): Promise<number> {
   const served = new Set<string>();
@@ -186,7 +136,7 @@ export const takeoverScenario: Scenario = {
     const cli = kairosCli();
     if (cli.path === null) throw new Error(cli.reason);
     const agents = context.quick ? 300 : 5_000;
-    const replicas = await startMasters(context, cli.path);
+    const replicas = await startMasters(context, cli.path, { scenario: 'takeover' });
     const fleet = new SimFleet({ masters: replicas.map((r) => r.http), count: agents, taskDurationMs: null, resources: 'cpus:2;mem:2048' });
     const framework = new BenchFramework();
     try {

@@ -58,8 +58,10 @@ export class V1Framework {
 
   /** Accepts the first offer with one command task (cpus 0.1, mem 32). */
   async launch(taskId: string, command: string): Promise<Json> {
+    // Offers of an agent whose link closed (SIGKILLed) are rescinded: never accept those.
+    const rescinded = (id: string): boolean => this.events.some((e) => e['type'] === 'RESCIND' && e['rescind']['offer_id']['value'] === id);
     const fresh = (e: Json): Json | undefined =>
-      e['type'] === 'OFFERS' ? (e['offers']['offers'] as Json[] | undefined)?.find((o) => !this.usedOffers.has(o['id']['value'])) : undefined;
+      e['type'] === 'OFFERS' ? (e['offers']['offers'] as Json[] | undefined)?.find((o) => !this.usedOffers.has(o['id']['value']) && !rescinded(o['id']['value'])) : undefined;
     const event = await this.next('a fresh offer', (e) => fresh(e) !== undefined);
     const offer = fresh(event)!;
     this.usedOffers.add(offer['id']['value']);
