@@ -3,14 +3,17 @@
  * every 2 s for R5 runs exactly 5 times although the leader is SIGKILLed mid-schedule; a
  * dependent job runs after its parent; a named event runs its job once with the payload in its
  * environment; a manual run counts as a success; a failing job is retried and then counted as
- * an error.
+ * an error; a job with a Docker `container` runs in the local test image to success (skipped
+ * without a Docker daemon, except with CI=true, where a missing daemon fails).
  * Method: the built CLI with temp dirs; jobs write lines to files in a temp dir, which the test
  * reads; every wait is a condition with a deadline.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_IMAGE, ensureTestImage } from '../agent/docker-image.js';
 import { TestCluster, type ReplicaSpec } from '../helpers/cluster.js';
 import { freePorts, spawnKairos, waitFor, type KairosProcess } from '../helpers/process.js';
 
@@ -27,6 +30,9 @@ async function api(replica: ReplicaSpec, method: string, path: string, body?: un
 function lines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
 }
+
+const dockerUp = await new Docker().ping().then(() => true, () => false);
+if (dockerUp) ensureTestImage();
 
 const isoIn = (ms: number): string => new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -124,5 +130,23 @@ describe('Chronos runs on 3 masters and an agent', () => {
     expect((await jobJson('asyncjob'))?.successCount).toBe(0);
     expect((await api(await leader(), 'PUT', `/task/${encodeURIComponent(taskId)}`, { statusCode: 0 })).status).toBe(204);
     await waitFor('async job counted', async () => ((await jobJson('asyncjob'))?.successCount === 1 ? true : undefined), 30_000);
+  }, 120_000);
+
+  it.runIf(dockerUp || process.env['CI'] === 'true')('runs a Docker job in the test image to success', async () => {
+    if (!dockerUp) throw new Error('CI=true: a Docker daemon must answer for the Docker job test');
+    const l = await leader();
+    const job = {
+      name: 'indocker',
+      command: 'echo "in $MESOS_SANDBOX" > /out/docker.out',
+      schedule: 'R/2030-01-01T00:00:00Z/P1D',
+      container: { type: 'DOCKER', image: TEST_IMAGE, volumes: [{ hostPath: work, containerPath: '/out', mode: 'RW' }] },
+    };
+    const created = await api(l, 'POST', '/iso8601', job);
+    expect(created.status, created.body).toBeLessThan(300);
+    expect((await api(l, 'PUT', '/job/indocker')).status).toBeLessThan(300);
+    await waitFor('docker job counted', async () => ((await jobJson('indocker'))?.successCount === 1 ? true : undefined), 60_000);
+    // Written inside the container (the sandbox path is the container's mount, not the host's).
+    expect(lines(join(work, 'docker.out'))).toEqual(['in /mnt/mesos/sandbox']);
+    expect((await jobJson('indocker'))?.errorCount).toBe(0);
   }, 120_000);
 });
