@@ -38,8 +38,11 @@ export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> 
   /** Queues one message; false once the connection is closed (the message is dropped). */
   send(message: Out): boolean {
     if (this.closed) return false;
-    const [header, body] = frameParts(AGENT_FRAME_KIND, encode(message));
-    this.socket.write(Buffer.concat([header!, body!]));
+    // Header and body go out in one write without copying the body (as the Raft transport does).
+    const socket = this.socket as Socket;
+    socket.cork?.();
+    for (const part of frameParts(AGENT_FRAME_KIND, encode(message))) this.socket.write(part);
+    socket.uncork?.();
     return true;
   }
 

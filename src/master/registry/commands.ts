@@ -8,7 +8,7 @@
 import { isTaskStateName, type TaskStateName } from '../../actors/task-state.js';
 import type { TaskSpec } from '../../agent/types.js';
 import type { ReportedTask, WireResource } from '../../protocol/messages.js';
-import type { FrameworkInfoJson } from './types.js';
+import type { FrameworkInfoJson, TaskEntry } from './types.js';
 
 /** One status change as the agent reported it (or the master decided it). */
 export interface StatusRecord {
@@ -24,15 +24,8 @@ export interface StatusRecord {
   exitStatus?: number;
 }
 
-export interface LaunchRecord {
-  taskId: string;
-  frameworkId: string;
-  agentId: string;
-  name: string;
-  resources: WireResource[];
-  spec: TaskSpec;
-  info?: Record<string, unknown>;
-}
+/** What a launch records: the task entry's identity and payload (state and history come later). */
+export type LaunchRecord = Pick<TaskEntry, 'taskId' | 'frameworkId' | 'agentId' | 'name' | 'resources' | 'spec' | 'info'>;
 
 interface AgentDescription {
   agentId: string;
