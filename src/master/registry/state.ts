@@ -11,12 +11,13 @@ import { agentMachine, DEFAULT_AGENT_TIMEOUTS, type AgentContext, type AgentEven
 import type { AgentTasksCause, Effect, StatusSource } from '../../actors/effects.js';
 import { frameworkMachine, type FrameworkContext, type FrameworkEvent } from '../../actors/framework.machine.js';
 import { initial, step } from '../../actors/step.js';
-import { isLocationUnknown, isTerminalTaskState, type TaskStateName } from '../../actors/task-state.js';
+import { isTerminalTaskState, type TaskStateName } from '../../actors/task-state.js';
 import { taskMachine, type TaskContext } from '../../actors/task.machine.js';
 import type { StoredSnapshot } from '../../actors/types.js';
 import type { ApplyResult, PartCommand, StatePart } from '../state/part.js';
 import { validateRegistryCommand, type LaunchRecord, type RegistryCommand, type StatusRecord } from './commands.js';
 import { RegistryTables, taskKey } from './indexes.js';
+import { reconcileReportedTasks, type ReconcileHost } from './reconcile.js';
 import { addAmounts, amountsOf, emptyAmounts, fitsAlongside, type ResourceAmounts } from './resources.js';
 import type { AgentEntry, FrameworkEntry, FrameworkInfoJson, RegistryView, TaskEntry, TaskStatusEntry } from './types.js';
 
@@ -68,12 +69,20 @@ export class RegistryState implements StatePart, RegistryView {
   private frameworkCounter = 0;
   /** Effects of the command being applied. */
   private pending: RegistryEffect[] = [];
+  /** This reducer as re-registration reconciliation sees it. */
+  private readonly reconcileHost: ReconcileHost;
 
   constructor(options: RegistryOptions = {}) {
     this.tables = new RegistryTables(options.maxCompletedTasksPerFramework ?? 1000);
     this.maxStatuses = options.maxStatusesPerTask ?? 16;
     this.maxSeen = options.maxSeenUuidsPerTask ?? 64;
     this.agentTimeouts = options.agentTimeouts ?? DEFAULT_AGENT_TIMEOUTS;
+    this.reconcileHost = {
+      tables: this.tables,
+      moveTask: (entry, state, reason, source, uuid, nowMs, message) => this.moveTask(entry, state, reason, source, uuid, nowMs, message),
+      forFramework: (key, plain, partitionAware) => this.forFramework(key, plain, partitionAware),
+      emit: (effect) => this.pending.push(effect),
+    };
   }
 
   // ---- RegistryView ----
@@ -241,81 +250,8 @@ export class RegistryState implements StatePart, RegistryView {
       });
       this.collect(moved.effects);
     }
-    this.reconcileReportedTasks(command.agentId, command.tasks, command.nowMs);
+    reconcileReportedTasks(this.reconcileHost, command.agentId, command.tasks, command.nowMs);
     return { ok: true, value: { kind: 'agent', agentId: command.agentId } satisfies RegistryResult };
-  }
-
-  /**
-   * Tasks the registry has on the agent but the agent does not report are lost; reported tasks
-   * the registry does not know are adopted; reported tasks the registry already ended are killed;
-   * unreachable ones come back in the state the agent reports.
-   */
-  private reconcileReportedTasks(agentId: string, reported: Extract<RegistryCommand, { t: 'reg.agent.reregister' }>['tasks'], nowMs: number): void {
-    const epoch = (this.tables.agents.get(agentId)!.machine.context as AgentContext).sessionEpoch;
-    const reportedKeys = new Set(reported.map((task) => taskKey(task.spec.frameworkId, task.spec.taskId)));
-    for (const key of this.tables.liveTaskKeysOnAgent(agentId)) {
-      if (reportedKeys.has(key)) continue;
-      this.moveTask(this.tables.tasks.get(key)!, this.forFramework(key, 'TASK_LOST', 'TASK_GONE'), 'REASON_AGENT_REREGISTERED', 'master', null, nowMs, 'the agent re-registered without this task');
-    }
-    for (const task of reported) {
-      const key = taskKey(task.spec.frameworkId, task.spec.taskId);
-      const entry = this.tables.tasks.get(key);
-      if (!entry) {
-        this.adoptTask(agentId, task, nowMs);
-      } else if (entry.agentId !== agentId) {
-        continue;
-      } else if (isTerminalTaskState(entry.state) && !isTerminalTaskState(task.state)) {
-        this.pending.push({ type: 'killTask', key: `agent:${agentId}:${epoch}:kill:${key}`, taskId: entry.taskId, frameworkId: entry.frameworkId, agentId, reason: 'terminal in the registry' });
-      } else if (isLocationUnknown(entry.state) && task.state !== entry.state) {
-        this.moveTask(entry, task.state, 'REASON_AGENT_REREGISTERED', 'master', null, nowMs);
-      }
-    }
-    this.resendRequestedKills(agentId, epoch);
-  }
-
-  /**
-   * A kill requested while the agent had no live link (restarting, not yet re-connected, or
-   * partitioned) was sent nowhere: as Mesos does on re-registration, ask again for every
-   * non-terminal task on the agent whose kill was requested. The agent answers TASK_KILLED, or
-   * ignores a kill of a task it no longer runs.
-   */
-  private resendRequestedKills(agentId: string, epoch: number): void {
-    for (const key of this.tables.liveTaskKeysOnAgent(agentId)) {
-      const entry = this.tables.tasks.get(key)!;
-      if (isTerminalTaskState(entry.state)) continue;
-      const requests = (entry.machine.context as TaskContext).killRequestCount;
-      if (!requests) continue;
-      this.pending.push({ type: 'killTask', key: `agent:${agentId}:${epoch}:rekill:${key}:${requests}`, taskId: entry.taskId, frameworkId: entry.frameworkId, agentId, reason: 'kill requested before the agent re-registered' });
-    }
-  }
-
-  private adoptTask(agentId: string, reported: Extract<RegistryCommand, { t: 'reg.agent.reregister' }>['tasks'][number], nowMs: number): void {
-    const { spec } = reported;
-    const first = initial(taskMachine, { taskId: spec.taskId, frameworkId: spec.frameworkId, agentId, nowMs });
-    const entry: TaskEntry = {
-      taskId: spec.taskId,
-      frameworkId: spec.frameworkId,
-      agentId,
-      name: spec.taskId,
-      resources: reported.resources ?? [],
-      spec,
-      state: 'TASK_STAGING',
-      statuses: [],
-      machine: first.snapshot,
-    };
-    // Adopted, not launched: the agent already runs it, so the launch effect is dropped, and the
-    // state change is not announced (the agent re-sends its unacknowledged updates itself).
-    if (reported.state !== 'TASK_STAGING') {
-      const moved = step(taskMachine, entry.machine as StoredSnapshot<TaskContext>, {
-        type: 'task.statusUpdate', nowMs, state: reported.state, reason: null, source: 'agent', uuid: null,
-      });
-      if (moved.handled) {
-        entry.machine = moved.snapshot;
-        entry.state = reported.state;
-        entry.statuses = [{ state: reported.state, timestamp: nowMs / 1000, source: 'SOURCE_AGENT' }];
-      }
-    }
-    this.tables.insertTask(entry);
   }
 
   private markUnreachable(agentId: string, nowMs: number): ApplyResult {
