@@ -11,7 +11,7 @@ import type { ReportedTask, WireResource } from '../../protocol/messages.js';
 import { parseResources, withDefaults } from '../daemon/resources.js';
 import { MasterLink, type Dialer, type HelloBody, type LinkHost, type MasterCommand } from '../daemon/master-link.js';
 import type { StatusUpdate, TaskSpec, TaskStateName } from '../types.js';
-import type { TimerHandle } from '../../lib/clock.js';
+import type { Clock, TimerHandle } from '../../lib/clock.js';
 import { TimerWheel } from './timer-wheel.js';
 
 export interface SimAgentOptions {
@@ -24,8 +24,11 @@ export interface SimAgentOptions {
   attributes?: Record<string, string>;
   /** How long a task runs before TASK_FINISHED; null: until `finish()` or a kill. Default 1 s. */
   taskDurationMs?: number | null | ((task: TaskSpec) => number | null);
-  wheel: TimerWheel;
+  /** The agents' clock: a TimerWheel in benches, a virtual clock in simulations. */
+  wheel: Clock;
   dial?: Dialer;
+  /** Uniform draw in [0, 1) for the link's backoff jitter (simulations pass a seeded one). */
+  random?: () => number;
   log?: Logger;
 }
 
@@ -39,7 +42,7 @@ interface SimTask {
 const TERMINAL = new Set<TaskStateName>(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE']);
 
 export class SimAgent implements LinkHost {
-  readonly link: MasterLink;
+  private currentLink: MasterLink;
   readonly resources: WireResource[];
   private readonly tasks = new Map<string, SimTask>();
   /** Unacknowledged updates in the order they were made. */
@@ -52,17 +55,46 @@ export class SimAgent implements LinkHost {
 
   constructor(private readonly options: SimAgentOptions) {
     this.resources = withDefaults(parseResources(options.resources ?? ''), { cpus: 4, memMb: 8192, diskMb: 20_000 });
-    this.link = new MasterLink({
+    this.currentLink = this.newLink(0);
+  }
+
+  private newLink(highestTerm: number): MasterLink {
+    const { options } = this;
+    return new MasterLink({
       masters: options.masters,
       host: this,
       clock: options.wheel,
+      highestTerm,
       ...(options.dial ? { dial: options.dial } : {}),
+      ...(options.random ? { random: options.random } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
   }
 
+  /** The link to the leading master (a new one after `restart`). */
+  get link(): MasterLink {
+    return this.currentLink;
+  }
+
   get agentId(): string | undefined {
     return this.storedId;
+  }
+
+  /**
+   * A crash and restart of the agent process, as recovery from checkpoints would leave it: the
+   * link is dropped and, after `downMs`, a new one dials with the highest term seen so far; the
+   * agent id, the tasks (executors outlive the agent) and unacknowledged updates are kept.
+   */
+  restart(downMs: number): void {
+    if (this.stopped) return;
+    const crashed = this.currentLink;
+    const highestTerm = crashed.highestTerm;
+    void crashed.stop();
+    this.options.wheel.setTimer(downMs, () => {
+      if (this.stopped) return;
+      this.currentLink = this.newLink(highestTerm);
+      this.currentLink.start();
+    });
   }
 
   start(): void {
