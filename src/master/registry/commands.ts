@@ -61,6 +61,13 @@ export type RegistryCommand =
   | { t: 'reg.task.launch'; tasks: LaunchRecord[]; nowMs: number }
   | { t: 'reg.task.status'; agentId: string; source: 'agent' | 'master'; update: StatusRecord; nowMs: number }
   | { t: 'reg.task.kill'; frameworkId: string; taskId: string; nowMs: number }
+  /**
+   * Dynamic reservation of unreserved, unused resources of one agent: each resource names its
+   * role (not `*`) and may name `reservation.principal`. Rejected whole if any part does not fit.
+   */
+  | { t: 'reg.reserve'; agentId: string; resources: WireResource[]; nowMs: number }
+  /** Releases dynamically reserved, unused resources back to the unreserved pool; whole or nothing. */
+  | { t: 'reg.unreserve'; agentId: string; resources: WireResource[]; nowMs: number }
   /** A new leader took over: subscriptions ended, agents must re-register. */
   | { t: 'reg.leader.changed'; nowMs: number }
   /** A deadline from a machine's context passed (failover timeout, re-register timeout…). */
@@ -116,6 +123,26 @@ function checkResources(resources: unknown, field: string): CommandProblem | nul
   }
   return null;
 }
+
+/** RESERVE / UNRESERVE resources: a non-empty list of cpus/mem/disk/gpus scalars and ports, each with a role. */
+function checkReservationResources(resources: unknown): CommandProblem | null {
+  if (!Array.isArray(resources) || resources.length === 0) return problem('resources', 'must be a non-empty list of resources');
+  const bad = checkResources(resources, 'resources');
+  if (bad) return bad;
+  for (const [i, resource] of (resources as Array<Record<string, unknown>>).entries()) {
+    const name = resource['name'];
+    if (!RESERVABLE.has(name as string)) return problem(`resources[${i}].name`, `must be one of ${[...RESERVABLE].join(', ')}`);
+    if ((name === 'ports') !== (resource['type'] === 'RANGES')) return problem(`resources[${i}].type`, name === 'ports' ? 'ports must be RANGES' : 'must be SCALAR');
+    if (!isNonEmpty(resource['role']) || resource['role'] === '*') return problem(`resources[${i}].role`, "must name a role other than '*'");
+    const reservation = resource['reservation'];
+    if (reservation !== undefined && (!isObject(reservation) || (reservation['principal'] !== undefined && !isString(reservation['principal'])))) {
+      return problem(`resources[${i}].reservation.principal`, 'must be a string');
+    }
+  }
+  return null;
+}
+
+const RESERVABLE: ReadonlySet<string> = new Set(['cpus', 'mem', 'disk', 'gpus', 'ports']);
 
 function checkAgent(command: Record<string, unknown>): CommandProblem | null {
   if (!isNonEmpty(command['agentId'])) return problem('agentId', 'is required');
@@ -209,6 +236,10 @@ export function validateRegistryCommand(command: unknown): CommandProblem | null
     case 'reg.task.kill':
       if (!isNonEmpty(c['frameworkId'])) return problem('frameworkId', 'is required');
       return isNonEmpty(c['taskId']) ? null : problem('taskId', 'is required');
+    case 'reg.reserve':
+    case 'reg.unreserve':
+      if (!isNonEmpty(c['agentId'])) return problem('agentId', 'is required');
+      return checkReservationResources(c['resources']);
     case 'reg.leader.changed':
       return null;
     case 'reg.deadline': {

@@ -18,8 +18,19 @@ import type { ApplyResult, PartCommand, StatePart } from '../state/part.js';
 import { validateRegistryCommand, type LaunchRecord, type RegistryCommand, type StatusRecord } from './commands.js';
 import { RegistryTables, taskKey } from './indexes.js';
 import { reconcileReportedTasks, type ReconcileHost } from './reconcile.js';
-import { addAmounts, amountsOf, emptyAmounts, fitsAlongside, type ResourceAmounts } from './resources.js';
-import type { AgentEntry, FrameworkEntry, FrameworkInfoJson, RegistryView, TaskEntry, TaskStatusEntry } from './types.js';
+import {
+  addPools,
+  agentPools,
+  changeReservations,
+  emptyPools,
+  fittingReservations,
+  frameworkRole,
+  poolsFitAlongside,
+  poolsOf,
+  type Pools,
+} from './reservations.js';
+import { addAmounts, amountsOf, emptyAmounts, type ResourceAmounts } from './resources.js';
+import type { AgentEntry, FrameworkEntry, FrameworkInfoJson, RegistryView, TaskEntry, TaskStatusEntry, WireResource } from './types.js';
 
 export interface RegistryOptions {
   maxCompletedTasksPerFramework?: number;
@@ -117,6 +128,13 @@ export class RegistryState implements StatePart, RegistryView {
     return used;
   }
 
+  /** Resources held by the agent's non-terminal tasks, by the pool they draw on. */
+  usedPoolsOnAgent(agentId: string): Pools {
+    let used = emptyPools();
+    for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) used = addPools(used, poolsOf(this.tables.tasks.get(key)!.resources));
+    return used;
+  }
+
   /** Number of frameworks ever created here (ids are numbered from it). */
   get frameworkCount(): number {
     return this.frameworkCounter;
@@ -200,6 +218,10 @@ export class RegistryState implements StatePart, RegistryView {
         return this.taskStatus(command.agentId, command.update, command.source, command.nowMs);
       case 'reg.task.kill':
         return this.killTask(command.frameworkId, command.taskId, command.nowMs);
+      case 'reg.reserve':
+        return this.changeReservations(command.agentId, 'reserve', command.resources);
+      case 'reg.unreserve':
+        return this.changeReservations(command.agentId, 'unreserve', command.resources);
       case 'reg.leader.changed':
         return this.leaderChanged(command.nowMs);
       case 'reg.deadline':
@@ -248,6 +270,13 @@ export class RegistryState implements StatePart, RegistryView {
         reregisteredAtMs: command.nowMs,
         machine: moved.snapshot,
       });
+      // Dynamic reservations survive re-registration (the registry is their source of truth),
+      // unless the agent came back too small to hold them.
+      if (known.dynamicReservations) {
+        const kept = fittingReservations(command.resources, known.dynamicReservations);
+        if (kept.length > 0) known.dynamicReservations = kept;
+        else delete known.dynamicReservations;
+      }
       this.collect(moved.effects);
     }
     reconcileReportedTasks(this.reconcileHost, command.agentId, command.tasks, command.nowMs);
@@ -331,6 +360,25 @@ export class RegistryState implements StatePart, RegistryView {
     return { ok: true, value: { kind: 'framework', frameworkId } satisfies RegistryResult };
   }
 
+  // ---- reservations ----
+
+  /** `reg.reserve` / `reg.unreserve`: the agent's dynamic reservations change whole or not at all. */
+  private changeReservations(agentId: string, change: 'reserve' | 'unreserve', resources: readonly WireResource[]): ApplyResult {
+    const agent = this.reservableAgent(agentId);
+    if (typeof agent === 'string') return { ok: false, error: agent };
+    const problem = changeReservations(agent, change, this.usedPoolsOnAgent(agentId), resources);
+    if (problem) return { ok: false, error: problem };
+    return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+  }
+
+  /** The agent whose reservations may change, or why not: it must be known and not removed. */
+  private reservableAgent(agentId: string): AgentEntry | string {
+    const agent = this.tables.agents.get(agentId);
+    if (!agent) return `agentId: unknown agent ${agentId}`;
+    if (agent.machine.value === 'gone' || agent.machine.value === 'removed') return `agentId: agent ${agentId} is ${agent.machine.value}`;
+    return agent;
+  }
+
   private leaderChanged(nowMs: number): ApplyResult {
     for (const entry of this.tables.frameworks.values()) {
       if (entry.machine.value !== 'subscribed') continue;
@@ -355,7 +403,7 @@ export class RegistryState implements StatePart, RegistryView {
   /** Why a launch cannot happen, or null; checks the whole batch before anything changes. */
   private launchProblem(tasks: readonly LaunchRecord[]): string | null {
     const seen = new Set<string>();
-    const taken = new Map<string, ResourceAmounts>();
+    const taken = new Map<string, Pools>();
     for (const task of tasks) {
       const key = taskKey(task.frameworkId, task.taskId);
       if (seen.has(key)) return `task ${task.taskId} appears twice`;
@@ -366,12 +414,16 @@ export class RegistryState implements StatePart, RegistryView {
       if (!framework || framework.machine.value === 'tornDown') return `framework ${task.frameworkId} is not registered`;
       const agent = this.tables.agents.get(task.agentId);
       if (!agent || agent.machine.value !== 'active') return `agent ${task.agentId} is not active`;
-      // Each task must fit next to the agent's live tasks and the batch's earlier tasks; a port
-      // is used by one task at a time.
-      const already = taken.get(task.agentId) ?? this.usedOnAgent(task.agentId);
-      const needs = amountsOf(task.resources);
-      if (!fitsAlongside(already, needs, amountsOf(agent.resources))) return `tasks do not fit on agent ${task.agentId}`;
-      taken.set(task.agentId, addAmounts(already, needs));
+      // Each task must fit next to the agent's live tasks and the batch's earlier tasks, pool by
+      // pool (unreserved, and each role's reservation); a port is used by one task at a time.
+      const needs = poolsOf(task.resources);
+      const role = frameworkRole(framework.info);
+      for (const reservedRole of needs.reserved.keys()) {
+        if (reservedRole !== role) return `task ${task.taskId} uses resources reserved for role ${reservedRole}, not its framework's role ${role}`;
+      }
+      const already = taken.get(task.agentId) ?? this.usedPoolsOnAgent(task.agentId);
+      if (!poolsFitAlongside(already, needs, agentPools(agent))) return `tasks do not fit on agent ${task.agentId}`;
+      taken.set(task.agentId, addPools(already, needs));
     }
     return null;
   }

@@ -20,8 +20,21 @@ export interface AgentEntry {
   attributes: Record<string, string>;
   registeredAtMs: number;
   reregisteredAtMs?: number;
+  /**
+   * Dynamic reservations (RESERVE / `/master/reserve`), merged by role and principal and sorted;
+   * absent when none. Static ones are the agent's resources that carry a role.
+   */
+  dynamicReservations?: DynamicReservation[];
   /** agent machine snapshot (src/actors/agent.machine.ts): registering/active/disconnected/unreachable/gone/removed. */
   machine: StoredSnapshot;
+}
+
+/** Resources of one agent dynamically reserved to `role` (each resource carries the role). */
+export interface DynamicReservation {
+  role: string;
+  /** Who reserved them (the framework's or operator's principal), when known. */
+  principal?: string;
+  resources: WireResource[];
 }
 
 /** Mesos FrameworkInfo as the scheduler sent it (JSON), kept whole for /master/state. */
