@@ -24,7 +24,7 @@ function seeds(): number[] {
   const one = process.env['KAIROS_SEED'];
   if (one !== undefined) return [Number(one)];
   const base = Number(process.env['KAIROS_SEED_BASE'] ?? 1);
-  return Array.from({ length: Number(process.env['KAIROS_SEEDS'] ?? 120) }, (_, i) => base + i);
+  return Array.from({ length: Number(process.env['KAIROS_SEEDS'] ?? 60) }, (_, i) => base + i);
 }
 
 function describeFailure(result: SeedResult): string {

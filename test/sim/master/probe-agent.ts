@@ -22,6 +22,18 @@ export class ProbeAgent extends SimAgent {
     super(options);
   }
 
+  /** Control runs only: the agent also reports a task it does not run, bigger than itself. */
+  phantomOf: (() => string | null) | null = null;
+
+  override describe(): ReturnType<SimAgent['describe']> {
+    const body = super.describe();
+    const frameworkId = this.phantomOf?.() ?? null;
+    if (frameworkId === null || body.agentId === undefined) return body;
+    const huge = [{ name: 'cpus', type: 'SCALAR' as const, scalar: { value: 1000 } }];
+    const spec = { taskId: `phantom-${this.name}`, frameworkId, command: { shell: true, value: 'sleep forever' }, limits: {} };
+    return { ...body, tasks: [...body.tasks, { spec, state: 'TASK_RUNNING', resources: huge }] };
+  }
+
   override registered(agentId: string, info?: { term: number }): void {
     this.observer.registered(this, agentId, info?.term ?? -1);
     super.registered(agentId);

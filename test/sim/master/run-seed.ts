@@ -20,6 +20,8 @@ export interface SeedOptions {
   agents?: number;
   frameworks?: number;
   bypassFencing?: boolean;
+  /** Faults forced on or off whatever the seed draws. */
+  mix?: Partial<FaultMix>;
   /** Control runs: called once the world exists (plant a bug). */
   mutate?: (world: MasterWorld) => void;
 }
@@ -31,14 +33,13 @@ export interface SeedResult {
   mix: FaultMix;
   violations: string[];
   liveness: string[];
-  stats: MasterWorld['stats'] & { launches: number; entries: number; terms: number; refused: number; tornDown: number };
+  stats: MasterWorld['stats'] & { launches: number; entries: number; terms: number; refused: number; tornDown: number; settledMs: number };
   digest: string;
 }
 
 export function sizesOf(seed: number): { agents: number; frameworks: number } {
   const rng = new SeededRng(seed ^ 0x5eed5eed);
-  const big = rng.next() < 0.04;
-  return big ? { agents: rng.int(100, 200), frameworks: rng.int(8, 16) } : { agents: rng.int(3, 24), frameworks: rng.int(2, 6) };
+  return { agents: rng.int(3, 12), frameworks: rng.int(2, 4) };
 }
 
 export async function runSeed(seed: number, options: SeedOptions = {}): Promise<SeedResult> {
@@ -49,8 +50,8 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const world = new MasterWorld({ seed, agents, frameworks, bypassFencing: options.bypassFencing ?? false });
   if (agents > 60) world.checker.sweepEvery = 200;
   options.mutate?.(world);
-  const mix = drawFaultMix(world);
-  const faultyMs = options.faultyMs ?? 40_000;
+  const mix = { ...drawFaultMix(world), ...options.mix };
+  const faultyMs = options.faultyMs ?? 20_000;
   const nemesis = new Nemesis(world, mix, faultyMs);
   world.start();
   nemesis.start();
@@ -67,6 +68,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     await world.runUntil(Math.min(deadline, world.sim.now + 500));
     problems = livenessProblems(world);
   }
+  const settledMs = Math.max(0, world.sim.now - faultyMs);
   if (problems.length === 0) finalChecks(world);
   const refused = world.agents.reduce((n, a) => n + a.link.stats.refused, 0);
   for (const framework of world.frameworks) framework.stop();
@@ -84,6 +86,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
       terms: world.log.term,
       refused,
       tornDown: world.frameworks.reduce((n, f) => n + f.stats.tornDown, 0),
+      settledMs,
     },
     digest: world.logDigest(),
   };

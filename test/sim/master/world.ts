@@ -93,7 +93,7 @@ export class MasterWorld {
           name: `fw${i + 1}`,
           failoverTimeoutSeconds: this.rng.next() < 0.25 ? this.rng.int(1, 4) : this.rng.int(30, 300),
           partitionAware: this.rng.next() < 0.5,
-          maxTasks: this.rng.int(20, 120),
+          maxTasks: this.rng.int(10, 40),
         }),
       );
     }
@@ -312,7 +312,7 @@ export class MasterWorld {
       this.sim.pop()!();
       this.stats.events++;
       await settle();
-      if (this.stats.events % 16 === 0) this.checkLeader();
+      if (this.stats.events % 32 === 0) this.checkLeader();
       if (stopWhen && this.stats.events % 64 === 0 && stopWhen()) return;
     }
   }
