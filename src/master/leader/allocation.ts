@@ -3,16 +3,19 @@
  * revive, new subscriber) it packs the registry and the offer book into a ClusterView, runs one
  * cycle on the AllocatorPool (never two at once: a trigger during a cycle runs one more cycle
  * after it), turns the result into concrete offers (port ranges picked from what is free) and
- * hands them to `deliver`. Every offer is re-checked against capacity before it is recorded, so
+ * hands them to `deliver`. Reservations (static and dynamic, registry/reservations.ts) go in as
+ * each role's pool with what its tasks and offers hold, so reserved resources are offered only to
+ * frameworks of their role. Every offer is re-checked against each pool before it is recorded, so
  * a cycle computed on a view that changed meanwhile cannot over-commit.
  */
 import type { AllocatorPool } from '../../allocator/pool.js';
-import { offersToObjects, packClusterView, type AgentInput, type FrameworkInput, type ResourceSet } from '../../allocator/pack.js';
+import { offersToObjects, packClusterView, type AgentInput, type FrameworkInput, type OfferObject, type ReservationInput, type ResourceSet } from '../../allocator/pack.js';
 import type { PolicyName } from '../../allocator/types.js';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { RegistryState } from '../registry/state.js';
-import { addAmounts, amountsOf, emptyAmounts, portCount, subtractRanges, takePorts, type ResourceAmounts } from '../registry/resources.js';
+import { addPools, agentPools, frameworkRole, poolOf, totalOfPools, UNRESERVED } from '../registry/reservations.js';
+import { addAmounts, amountsOf, emptyAmounts, fitsIn, isEmptyAmounts, portCount, takePorts, type ResourceAmounts } from '../registry/resources.js';
 import type { AgentEntry, FrameworkEntry } from '../registry/types.js';
 import type { Offer, OfferBook } from './offers.js';
 
@@ -33,8 +36,7 @@ export interface AllocationHost {
 }
 
 export function roleOf(framework: FrameworkEntry): string {
-  const info = framework.info;
-  return info.role ?? info.roles?.[0] ?? '*';
+  return frameworkRole(framework.info);
 }
 
 function toSet(amounts: ResourceAmounts): ResourceSet {
@@ -100,18 +102,22 @@ export class AllocationLoop {
     const agents = [...registry.agents()].filter((agent) => this.host.isAgentOfferable(agent));
     if (agents.length === 0) return;
     const agentIndex = new Map(agents.map((agent, index) => [agent.id, index]));
+    const reservationRoles = new Set<string>();
     const agentInputs: AgentInput[] = agents.map((agent) => {
       const priority = Number(agent.attributes['priority']);
+      const reservations = this.reservationInputs(agent);
+      for (const reservation of reservations) reservationRoles.add(reservation.role);
       return {
         total: toSet(amountsOf(agent.resources)),
         allocated: toSet(registry.usedOnAgent(agent.id)),
         offered: toSet(offers.committedOnAgent(agent.id)),
         active: true,
         attributes: agent.attributes,
+        ...(reservations.length > 0 ? { reservations } : {}),
         ...(Number.isFinite(priority) ? { priority } : {}),
       };
     });
-    const roles = [...new Set(frameworks.map(roleOf))];
+    const roles = [...new Set([...frameworks.map(roleOf), ...reservationRoles])];
     const frameworkInputs: FrameworkInput[] = frameworks.map((framework) => {
       let held = emptyAmounts();
       for (const task of registry.tasksOf(framework.id).live) held = addAmounts(held, amountsOf(task.resources));
@@ -138,7 +144,7 @@ export class AllocationLoop {
       // The world may have moved during the cycle: only offer what is still there.
       if (!this.host.isAgentOfferable(registry.agent(agent.id) ?? agent)) continue;
       if (!this.host.offerableFrameworks().some((f) => f.id === framework.id)) continue;
-      const offer = this.materialise(framework.id, agent, object.resources, nowMs);
+      const offer = this.materialise(framework, agent, object, nowMs);
       if (!offer) continue;
       const list = made.get(framework.id) ?? [];
       list.push(offer);
@@ -147,21 +153,43 @@ export class AllocationLoop {
     for (const [frameworkId, list] of made) this.host.deliver(frameworkId, list);
   }
 
-  /** Concrete resources for an offer (ports picked from the free ranges), if they still fit. */
-  private materialise(frameworkId: string, agent: AgentEntry, resources: Record<string, number>, nowMs: number): Offer | null {
-    const { registry, offers } = this.host;
-    const capacity = amountsOf(agent.resources);
-    const used = registry.usedOnAgent(agent.id);
-    const committed = offers.committedOnAgent(agent.id);
-    const freePorts = subtractRanges(subtractRanges(capacity.ports, used.ports), committed.ports);
-    const amounts: ResourceAmounts = {
-      cpus: resources['cpus'] ?? 0,
-      mem: resources['mem'] ?? 0,
-      disk: resources['disk'] ?? 0,
-      gpus: resources['gpus'] ?? 0,
-      ports: takePorts(freePorts, resources['ports'] ?? 0),
-    };
-    if (!offers.canOffer(agent.id, amounts, capacity, used)) return null;
-    return offers.add(frameworkId, agent.id, amounts, nowMs);
+  /** Each reserved role's pool on the agent, with the part its tasks and offers hold. */
+  private reservationInputs(agent: AgentEntry): ReservationInput[] {
+    const pools = agentPools(agent);
+    if (pools.reserved.size === 0) return [];
+    const held = addPools(this.host.registry.usedPoolsOnAgent(agent.id), this.host.offers.committedPoolsOnAgent(agent.id));
+    return [...pools.reserved].map(([role, amounts]) => ({ role, resources: toSet(amounts), used: toSet(poolOf(held, role)) }));
   }
+
+  /**
+   * Concrete resources for an offer (ports picked from each pool's free ranges), if they still
+   * fit: the unreserved part in the unreserved pool, the reserved part in the framework's role's.
+   */
+  private materialise(framework: FrameworkEntry, agent: AgentEntry, object: OfferObject, nowMs: number): Offer | null {
+    const { registry, offers } = this.host;
+    const role = roleOf(framework);
+    const capacity = agentPools(agent);
+    const used = registry.usedPoolsOnAgent(agent.id);
+    const free = offers.freePoolsOnAgent(agent.id, capacity, used);
+    const unreservedCount: Record<string, number> = {};
+    for (const kind of Object.keys(object.resources)) unreservedCount[kind] = Math.max(0, (object.resources as Record<string, number>)[kind]! - ((object.reserved as Record<string, number>)[kind] ?? 0));
+    const unreserved = concrete(unreservedCount, free.unreserved.ports);
+    const reserved = role === UNRESERVED ? emptyAmounts() : concrete(object.reserved, poolOf(free, role).ports);
+    if (!fitsIn(unreserved, free.unreserved) || !fitsIn(reserved, poolOf(free, role))) return null;
+    const amounts = addAmounts(unreserved, reserved);
+    if (isEmptyAmounts(amounts)) return null;
+    if (!offers.canOffer(agent.id, amounts, amountsOf(agent.resources), totalOfPools(used))) return null;
+    return offers.add(framework.id, agent.id, amounts, nowMs, isEmptyAmounts(reserved) ? undefined : { role, amounts: reserved });
+  }
+}
+
+/** Allocator counts as amounts, the ports taken from `freePorts`. */
+function concrete(counts: Readonly<Record<string, number>>, freePorts: ResourceAmounts['ports']): ResourceAmounts {
+  return {
+    cpus: counts['cpus'] ?? 0,
+    mem: counts['mem'] ?? 0,
+    disk: counts['disk'] ?? 0,
+    gpus: counts['gpus'] ?? 0,
+    ports: takePorts(freePorts, counts['ports'] ?? 0),
+  };
 }

@@ -9,7 +9,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { AgentGateway } from '../agents/gateway.js';
 import { leaderHttpAddress, type MasterContext, type OfferView } from '../api/context.js';
-import { toWireResources } from '../registry/resources.js';
+import { offerResourcesJson } from './offer-resources.js';
 import { RegistryState } from '../registry/state.js';
 import type { SchedulerPort } from './scheduler-port.js';
 import { DEFAULT_ENGINE_SETTINGS, LeaderSession, type EngineSettings } from './session.js';
@@ -72,7 +72,7 @@ export class MasterEngine {
       id: offer.id,
       frameworkId: offer.frameworkId,
       agentId: offer.agentId,
-      resources: toWireResources(offer.amounts),
+      resources: offerResourcesJson(offer, this.registry.agent(offer.agentId)),
       createdAtMs: offer.createdAtMs,
     }));
   }

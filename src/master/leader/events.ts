@@ -3,10 +3,10 @@
  * offers. Pure.
  */
 import type { TaskStateName } from '../../actors/task-state.js';
-import { toWireResources } from '../registry/resources.js';
 import type { AgentEntry, FrameworkInfoJson, TaskEntry, TaskStatusEntry } from '../registry/types.js';
 import type { V1Event } from './scheduler-port.js';
 import type { Offer } from './offers.js';
+import { offerResourcesJson } from './offer-resources.js';
 
 /** States only PARTITION_AWARE frameworks understand; others get TASK_LOST (§0 C8). */
 const PARTITION_AWARE_ONLY: ReadonlySet<TaskStateName> = new Set(['TASK_DROPPED', 'TASK_UNREACHABLE', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN']);
@@ -70,7 +70,7 @@ export function offerJson(offer: Offer, agent: AgentEntry, role: string): Record
     agent_id: { value: offer.agentId },
     hostname: agent.hostname,
     url: { scheme: 'http', address: { hostname: agent.hostname, ip: host, port }, path: '/slave(1)' },
-    resources: toWireResources(offer.amounts, role).map((r) => ({ ...r, allocation_info: { role } })),
+    resources: offerResourcesJson(offer, agent, role),
     attributes: Object.entries(agent.attributes).map(([name, value]) => ({ name, type: 'TEXT', text: { value } })),
     executor_ids: [],
     allocation_info: { role },

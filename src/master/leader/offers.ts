@@ -7,14 +7,31 @@
  * Invariant: for every agent, used (registry) + offered + held ≤ capacity. `canOffer` is the
  * check the allocation loop makes before recording any offer.
  */
-import { addAmounts, emptyAmounts, fitsAlongside, isEmptyAmounts, rangesOverlap, subtractAmounts, type ResourceAmounts } from '../registry/resources.js';
+import { addPools, emptyPools, subtractPools, totalOfPools, type Pools } from '../registry/reservations.js';
+import { addAmounts, emptyAmounts, fitsAlongside, rangesOverlap, subtractAmounts, type ResourceAmounts } from '../registry/resources.js';
 
 export interface Offer {
   id: string;
   frameworkId: string;
   agentId: string;
+  /** Everything offered (unreserved and reserved together). */
   amounts: ResourceAmounts;
+  /** The same resources by pool: unreserved, and the part reserved to the framework's role
+   * (absent: all unreserved; read it through `offerPools`). */
+  pools?: Pools;
   createdAtMs: number;
+}
+
+/** An offer's resources by pool. */
+export function offerPools(offer: Pick<Offer, 'amounts' | 'pools'>): Pools {
+  return offer.pools ?? { unreserved: offer.amounts, reserved: new Map() };
+}
+
+/** Resources of accepted offers held while their operations go through Raft; `set` moves them
+ * between pools as RESERVE / UNRESERVE commit, `release` gives them back. */
+export interface HeldResources {
+  set(pools: Pools): void;
+  release(): void;
 }
 
 /** A DECLINE's refusal: no offers of (a subset of) `amounts` on that agent until expiry. */
@@ -27,7 +44,7 @@ export interface RefusalFilter {
 export class OfferBook {
   private readonly offers = new Map<string, Offer>();
   private readonly byAgent = new Map<string, Set<string>>();
-  private readonly held = new Map<string, ResourceAmounts>();
+  private readonly held = new Map<string, Set<{ pools: Pools }>>();
   private readonly filters = new Map<string, RefusalFilter[]>();
   private readonly suppressed = new Set<string>();
   private counter = 0;
@@ -57,8 +74,17 @@ export class OfferBook {
 
   /** Offered plus held on an agent. */
   committedOnAgent(agentId: string): ResourceAmounts {
-    let sum = this.held.get(agentId) ?? emptyAmounts();
+    let sum = emptyAmounts();
+    for (const entry of this.held.get(agentId) ?? []) sum = addAmounts(sum, totalOfPools(entry.pools));
     for (const offer of this.offersOfAgent(agentId)) sum = addAmounts(sum, offer.amounts);
+    return sum;
+  }
+
+  /** Offered plus held on an agent, by pool. */
+  committedPoolsOnAgent(agentId: string): Pools {
+    let sum = emptyPools();
+    for (const entry of this.held.get(agentId) ?? []) sum = addPools(sum, entry.pools);
+    for (const offer of this.offersOfAgent(agentId)) sum = addPools(sum, offerPools(offer));
     return sum;
   }
 
@@ -72,9 +98,13 @@ export class OfferBook {
     return !rangesOverlap(used.ports, committed.ports) && fitsAlongside(addAmounts(used, committed), amounts, capacity);
   }
 
-  add(frameworkId: string, agentId: string, amounts: ResourceAmounts, nowMs: number): Offer {
+  /** Records an offer of `amounts`, of which `reserved` (if given) is reserved to `reserved.role`. */
+  add(frameworkId: string, agentId: string, amounts: ResourceAmounts, nowMs: number, reserved?: { role: string; amounts: ResourceAmounts }): Offer {
     this.counter += 1;
-    const offer: Offer = { id: `${this.term}-O${this.counter}`, frameworkId, agentId, amounts, createdAtMs: nowMs };
+    const pools: Pools = reserved
+      ? { unreserved: subtractAmounts(amounts, reserved.amounts), reserved: new Map([[reserved.role, reserved.amounts]]) }
+      : { unreserved: amounts, reserved: new Map() };
+    const offer: Offer = { id: `${this.term}-O${this.counter}`, frameworkId, agentId, amounts, pools, createdAtMs: nowMs };
     this.offers.set(offer.id, offer);
     let ids = this.byAgent.get(agentId);
     if (!ids) this.byAgent.set(agentId, (ids = new Set()));
@@ -93,15 +123,34 @@ export class OfferBook {
 
   /** Keeps resources of accepted offers counted until their launch is applied (or fails). */
   hold(agentId: string, amounts: ResourceAmounts): () => void {
-    this.held.set(agentId, addAmounts(this.held.get(agentId) ?? emptyAmounts(), amounts));
+    const held = this.holdPools(agentId, { unreserved: amounts, reserved: new Map() });
+    return () => held.release();
+  }
+
+  /** Like `hold`, by pool, and movable between pools while held. */
+  holdPools(agentId: string, pools: Pools): HeldResources {
+    const entry = { pools };
+    let set = this.held.get(agentId);
+    if (!set) this.held.set(agentId, (set = new Set()));
+    set.add(entry);
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = subtractAmounts(this.held.get(agentId) ?? emptyAmounts(), amounts);
-      if (isEmptyAmounts(left)) this.held.delete(agentId);
-      else this.held.set(agentId, left);
+    return {
+      set: (next) => {
+        if (!released) entry.pools = next;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        const entries = this.held.get(agentId);
+        entries?.delete(entry);
+        if (entries?.size === 0) this.held.delete(agentId);
+      },
     };
+  }
+
+  /** Free on the agent by pool, given its pools and what its tasks use. */
+  freePoolsOnAgent(agentId: string, capacity: Pools, used: Pools): Pools {
+    return subtractPools(subtractPools(capacity, used), this.committedPoolsOnAgent(agentId));
   }
 
   refuse(frameworkId: string, filter: RefusalFilter): void {

@@ -7,15 +7,17 @@ import { randomUUID } from 'node:crypto';
 import type { TaskStateName } from '../../actors/task-state.js';
 import { ConflictError, KairosError, ValidationError } from '../../lib/errors.js';
 import type { LaunchRecord } from '../registry/commands.js';
-import { addAmounts, amountsOf, emptyAmounts, fitsIn, isEmptyAmounts, subtractAmounts } from '../registry/resources.js';
+import { addPools, emptyPools, totalOfPools } from '../registry/reservations.js';
+import { isEmptyAmounts } from '../registry/resources.js';
 import { isPartitionAware } from '../registry/state.js';
 import type { FrameworkEntry, FrameworkInfoJson, TaskEntry } from '../registry/types.js';
 import { roleOf } from './allocation.js';
 import { errorEvent, offerJson, offersEvent, statusFieldsOf, subscribedEvent, updateEvent, uuidFromBytes } from './events.js';
-import type { Offer } from './offers.js';
+import { offerPools, type Offer } from './offers.js';
 import type { SchedulerPort, SchedulerSink, Subscription, V1Call } from './scheduler-port.js';
 import type { LeaderSession } from './session.js';
-import { launchFromTaskInfo, stripNulls, taskIdOf } from './task-info.js';
+import { launchedTaskInfos, planAccept } from './accept-plan.js';
+import { stripNulls, taskIdOf } from './task-info.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -203,15 +205,6 @@ export class LeaderScheduler implements SchedulerPort {
     const { session } = this;
     const offerIds = (Array.isArray(accept['offer_ids']) ? accept['offer_ids'] : []).map(idValue).filter((id): id is string => id !== undefined);
     const operations = Array.isArray(accept['operations']) ? (accept['operations'] as unknown[]).filter(isObject) : [];
-    const taskInfos: unknown[] = [];
-    for (const operation of operations) {
-      if (operation['type'] === 'LAUNCH' && isObject(operation['launch']) && Array.isArray(operation['launch']['task_infos'])) {
-        taskInfos.push(...(operation['launch']['task_infos'] as unknown[]));
-      } else if (operation['type'] === 'LAUNCH_GROUP' && isObject(operation['launch_group'])) {
-        const group = operation['launch_group']['task_group'];
-        if (isObject(group) && Array.isArray(group['tasks'])) taskInfos.push(...(group['tasks'] as unknown[]));
-      }
-    }
     // Every offer must be outstanding, this framework's, on one agent, used once (§2.4, §4.5).
     const offers: Offer[] = [];
     let invalid = offerIds.length === 0 || new Set(offerIds).size !== offerIds.length;
@@ -224,55 +217,61 @@ export class LeaderScheduler implements SchedulerPort {
     for (const offer of offers) session.offers.remove(offer.id);
     const agentId = offers[0]?.agentId;
     if (invalid || agentId === undefined) {
+      // Every operation is dropped; launched tasks are told so.
       const lost: TaskStateName = isPartitionAware(framework.info) ? 'TASK_DROPPED' : 'TASK_LOST';
-      for (const info of taskInfos) this.masterUpdate(framework, taskIdOf(info), agentId ?? '', lost, 'REASON_INVALID_OFFERS', 'Task launched with invalid offers');
+      for (const info of launchedTaskInfos(operations)) this.masterUpdate(framework, taskIdOf(info), agentId ?? '', lost, 'REASON_INVALID_OFFERS', 'Task launched with invalid offers');
       session.allocation.trigger();
       return;
     }
-    const offered = offers.reduce((sum, offer) => addAmounts(sum, offer.amounts), emptyAmounts());
-    const release = session.offers.hold(agentId, offered);
+    const offered = offers.reduce((sum, offer) => addPools(sum, offerPools(offer)), emptyPools());
+    const plan = planAccept({
+      operations,
+      offered,
+      framework,
+      agentId,
+      agent: session.registry.agent(agentId),
+      isLiveTask: (taskId) => {
+        const task = session.registry.task(framework.id, taskId);
+        return task !== undefined && !this.isTerminal(task);
+      },
+    });
+    for (const problem of plan.taskErrors) this.masterUpdate(framework, problem.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem.message);
+    for (const dropped of plan.dropped) session.logger.info({ frameworkId: framework.id, operation: dropped.type, index: dropped.index, reason: dropped.message }, 'ACCEPT operation dropped');
+    const held = session.offers.holdPools(agentId, offered);
     try {
-      let remaining = offered;
-      const launches: LaunchRecord[] = [];
-      const ids = new Set<string>();
-      for (const info of taskInfos) {
-        const converted = launchFromTaskInfo(info, framework.id, agentId);
-        if (!converted.ok) {
-          this.masterUpdate(framework, converted.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', converted.message);
+      // Steps go through Raft one after the other; after a failure the rest cannot hold.
+      let failure: Error | null = null;
+      for (const { step, during, after } of plan.steps) {
+        if (failure) {
+          if (step.kind === 'launch') this.launchFailed(framework, agentId, step.launches, failure);
           continue;
         }
-        const { launch } = converted;
-        const existing = session.registry.task(framework.id, launch.taskId);
-        if (ids.has(launch.taskId) || (existing && !['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR'].includes(existing.state))) {
-          this.masterUpdate(framework, launch.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', `Task has duplicate ID: ${launch.taskId}`);
-          continue;
-        }
-        const needs = amountsOf(launch.resources);
-        if (!fitsIn(needs, remaining)) {
-          this.masterUpdate(framework, launch.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', 'Task uses more resources than offered');
-          continue;
-        }
-        remaining = subtractAmounts(remaining, needs);
-        ids.add(launch.taskId);
-        launches.push(launch);
-      }
-      if (launches.length > 0) {
+        held.set(during);
         try {
-          await session.propose({ t: 'reg.task.launch', tasks: launches, nowMs: session.clock.nowMs() });
+          if (step.kind === 'launch') await session.propose({ t: 'reg.task.launch', tasks: step.launches, nowMs: session.clock.nowMs() });
+          else await session.propose({ t: step.kind === 'reserve' ? 'reg.reserve' : 'reg.unreserve', agentId, resources: step.resources, nowMs: session.clock.nowMs() });
+          held.set(after);
         } catch (error) {
-          const message = `Task could not be recorded: ${(error as Error).message}`;
-          for (const launch of launches) this.masterUpdate(framework, launch.taskId, agentId, 'TASK_LOST', 'REASON_INVALID_OFFERS', message);
-          if (!(error instanceof ConflictError)) throw error;
+          failure = error as Error;
+          if (step.kind === 'launch') this.launchFailed(framework, agentId, step.launches, failure);
+          else session.logger.info({ err: failure, frameworkId: framework.id, operation: step.kind }, 'ACCEPT operation not recorded');
         }
       }
+      const remaining = totalOfPools(plan.remaining);
       const refuse = this.refuseSeconds(accept['filters']);
       if (refuse > 0 && !isEmptyAmounts(remaining)) {
         session.offers.refuse(framework.id, { agentId, expiresAtMs: session.clock.nowMs() + refuse * 1000, amounts: remaining });
       }
+      if (failure && !(failure instanceof ConflictError) && !(failure instanceof ValidationError)) throw failure;
     } finally {
-      release();
+      held.release();
       session.allocation.trigger();
     }
+  }
+
+  private launchFailed(framework: FrameworkEntry, agentId: string, launches: readonly LaunchRecord[], error: Error): void {
+    const message = `Task could not be recorded: ${error.message}`;
+    for (const launch of launches) this.masterUpdate(framework, launch.taskId, agentId, 'TASK_LOST', 'REASON_INVALID_OFFERS', message);
   }
 
   private decline(framework: FrameworkEntry, decline: Json): void {

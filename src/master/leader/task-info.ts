@@ -33,25 +33,43 @@ export function taskIdOf(info: unknown): string {
   return (isObject(info) ? valueOf(info['task_id']) : undefined) ?? '';
 }
 
-/** Mesos resources as sent by frameworks (role/allocation_info may be absent or null). */
+/**
+ * Mesos resources as sent by frameworks (role/allocation_info may be absent or null). The
+ * reservation role is kept — from `role` (pre-refinement) or the last of `reservations[]`
+ * (refinement) — with the reservation's principal, so reserved resources are charged to their
+ * role's reservation.
+ */
 export function wireResourcesOf(value: unknown): WireResource[] {
   if (!Array.isArray(value)) return [];
   const out: WireResource[] = [];
   for (const item of value) {
     if (!isObject(item) || !str(item['name'])) continue;
     const type = str(item['type']) ?? (isObject(item['scalar']) ? 'SCALAR' : isObject(item['ranges']) ? 'RANGES' : 'SET');
+    let resource: WireResource;
     if (type === 'SCALAR' && isObject(item['scalar']) && num(item['scalar']['value']) !== undefined) {
-      out.push({ name: item['name'] as string, type: 'SCALAR', scalar: { value: num(item['scalar']['value'])! } });
+      resource = { name: item['name'] as string, type: 'SCALAR', scalar: { value: num(item['scalar']['value'])! } };
     } else if (type === 'RANGES' && isObject(item['ranges']) && Array.isArray(item['ranges']['range'])) {
       const range = (item['ranges']['range'] as unknown[])
         .filter(isObject)
         .map((r) => ({ begin: num(r['begin']) ?? 0, end: num(r['end']) ?? -1 }));
-      out.push({ name: item['name'] as string, type: 'RANGES', ranges: { range } });
+      resource = { name: item['name'] as string, type: 'RANGES', ranges: { range } };
     } else if (type === 'SET' && isObject(item['set']) && Array.isArray(item['set']['item'])) {
-      out.push({ name: item['name'] as string, type: 'SET', set: { item: (item['set']['item'] as unknown[]).filter((x): x is string => typeof x === 'string') } });
+      resource = { name: item['name'] as string, type: 'SET', set: { item: (item['set']['item'] as unknown[]).filter((x): x is string => typeof x === 'string') } };
+    } else {
+      continue;
     }
+    out.push({ ...resource, ...reservationOf(item) });
   }
   return out;
+}
+
+/** `role` and `reservation.principal` of a resource, when it is reserved. */
+function reservationOf(item: Json): Pick<WireResource, 'role' | 'reservation'> {
+  const refined = Array.isArray(item['reservations']) ? (item['reservations'] as unknown[]).filter(isObject).at(-1) : undefined;
+  const role = str(refined?.['role']) ?? str(item['role']);
+  if (role === undefined || role === '*' || role === '') return {};
+  const principal = str(refined?.['principal']) ?? (isObject(item['reservation']) ? str(item['reservation']['principal']) : undefined);
+  return { role, ...(principal !== undefined ? { reservation: { principal } } : {}) };
 }
 
 function commandOf(command: Json): CommandSpec {

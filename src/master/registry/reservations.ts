@@ -165,6 +165,38 @@ export function reservationsOf(agent: AgentEntry): ReservationView[] {
   return out;
 }
 
+/** A Mesos Resource as JSON views and offers show it (refinement `reservations[]` included). */
+export type ResourceJson = WireResource & {
+  reservations?: Array<{ type: 'STATIC' | 'DYNAMIC'; role: string; principal?: string }>;
+  allocation_info?: { role: string };
+};
+
+/** One reservation's resources in Mesos JSON: `role`, `reservation.principal` and `reservations[]`. */
+export function reservationJson(view: Pick<ReservationView, 'type' | 'role' | 'principal'>, resources: readonly WireResource[]): ResourceJson[] {
+  return resources.map((resource) => ({
+    ...resource,
+    role: view.role,
+    ...(view.principal !== undefined ? { reservation: { principal: view.principal } } : {}),
+    reservations: [{ type: view.type, role: view.role, ...(view.principal !== undefined ? { principal: view.principal } : {}) }],
+  }));
+}
+
+/**
+ * The agent's resources as the operator sees them: the unreserved ones (less what is dynamically
+ * reserved), then each reservation (static, then dynamic) with its role and `reservations[]`.
+ */
+export function agentResourcesJson(agent: AgentEntry): ResourceJson[] {
+  const unreserved = agent.resources.filter((resource) => roleOfResource(resource) === UNRESERVED);
+  const dynamic = dynamicReservationsOf(agent);
+  let out: ResourceJson[] = unreserved;
+  if (dynamic.length > 0) {
+    const counted = new Set(['cpus', 'mem', 'disk', 'gpus', 'ports']);
+    out = [...toRoleResources(agentPools(agent).unreserved, UNRESERVED), ...unreserved.filter((resource) => !counted.has(resource.name))];
+  }
+  for (const view of reservationsOf(agent)) out = [...out, ...reservationJson(view, view.resources)];
+  return out;
+}
+
 /** Groups a RESERVE / UNRESERVE resource list into (role, principal) parts, in a stable order. */
 export function groupByReservation(resources: readonly WireResource[]): DynamicReservation[] {
   const groups = new Map<string, DynamicReservation>();
@@ -293,7 +325,8 @@ function reservationKey(reservation: Pick<DynamicReservation, 'role' | 'principa
   return `${reservation.role}\n${reservation.principal ?? ''}`;
 }
 
-function minAmounts(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
+/** The smaller of each kind; ports in both. */
+export function minAmounts(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
   const ports = subtractRanges(a.ports, subtractRanges(a.ports, b.ports));
   return { cpus: Math.min(a.cpus, b.cpus), mem: Math.min(a.mem, b.mem), disk: Math.min(a.disk, b.disk), gpus: Math.min(a.gpus, b.gpus), ports };
 }
