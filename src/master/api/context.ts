@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/log.js';
 import type { RaftNode } from '../../raft/driver.js';
 import type { MasterStateMachine } from '../state/machine.js';
 import type { SchedulerPort } from '../leader/scheduler-port.js';
+import type { ReservationPort } from '../leader/operator-reservations.js';
 import type { RegistryView, WireResource } from '../registry/types.js';
 
 /** One of the leader's outstanding offers, read-only (operator views). */
@@ -34,6 +35,9 @@ export interface MasterContext {
   scheduler?: () => SchedulerPort | null;
   /** The leader's outstanding offers; empty while this replica does not lead. */
   offers?: () => OfferView[];
+  /** Operator reservations (`/master/reserve`, RESERVE_RESOURCES…) while this replica leads and
+   * has caught up; null otherwise. */
+  reservations?: () => ReservationPort | null;
   /** Process start, for /master/state `start_time` and uptime metrics. */
   startedAtMs?: number;
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/log.js';
 import { AgentGateway } from '../agents/gateway.js';
 import { leaderHttpAddress, type MasterContext, type OfferView } from '../api/context.js';
 import { offerResourcesJson } from './offer-resources.js';
+import { LeaderReservations } from './operator-reservations.js';
 import { RegistryState } from '../registry/state.js';
 import type { SchedulerPort } from './scheduler-port.js';
 import { DEFAULT_ENGINE_SETTINGS, LeaderSession, type EngineSettings } from './session.js';
@@ -45,6 +46,7 @@ export class MasterEngine {
     context.registry = this.registry;
     context.scheduler = () => this.scheduler();
     context.offers = () => this.offerViews();
+    context.reservations = () => (this.session?.ready ? new LeaderReservations(this.session) : null);
     this.gateway = new AgentGateway(context, () => this.session);
     context.node.onLeaderChange((soft, term) => {
       if (soft.role === 'leader') this.lead(term);

@@ -1,7 +1,8 @@
 /**
  * Operator endpoints over the replicated registry (mesos-api.md §6): the v0 JSON reads
  * (`/master/state` and its spellings, `/master/state-summary`, `/master/frameworks`,
- * `/master/slaves`, `/master/tasks`), `/metrics/snapshot`, and the v1 operator API `POST /api/v1`.
+ * `/master/slaves`, `/master/tasks`), `/metrics/snapshot`, the v1 operator API `POST /api/v1`, and
+ * reservations (`/master/reserve`, `/master/unreserve`, RESERVE_RESOURCES / UNRESERVE_RESOURCES).
  * Followers answer 307 to the leader for everything but metrics, health and version, which every
  * replica answers about itself.
  */
@@ -17,6 +18,7 @@ import { gate } from '../scheduler/leader-gate.js';
 import { allTasks, clusterView, type MasterFacts } from './cluster-view.js';
 import { metricsSnapshot } from './metrics-snapshot.js';
 import { LOCAL_OPERATOR_CALLS, OPERATOR_CALL_TYPES, SUPPORTED_OPERATOR_CALLS, answerOperatorCall, type SupportedOperatorCall } from './operator-v1.js';
+import { answerError, registerReservationRoutes, reservationCall } from './reserve-routes.js';
 import { frameworksJson, slavesJson, stateJson, stateSummaryJson, taskJson } from './state-v0.js';
 
 const EMPTY_REGISTRY: RegistryView = {
@@ -68,6 +70,7 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
     }
   };
 
+  registerReservationRoutes(app, context);
   leaderRead(['/master/state', '/state', '/master/state.json', '/state.json'], () => stateJson(clusterView(registry(), offers()), facts()));
   leaderRead(['/master/state-summary', '/state-summary'], () => stateSummaryJson(clusterView(registry(), offers()), facts()));
   leaderRead(['/master/frameworks', '/frameworks', '/master/frameworks.json'], () => frameworksJson(clusterView(registry(), offers())));
@@ -96,6 +99,23 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
     }
   });
 
+  /** v1 RESERVE_RESOURCES / UNRESERVE_RESOURCES: `{agent_id:{value}, resources:[…]}` → 202 once committed. */
+  async function reservationV1(type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES', body: Record<string, unknown>, reply: FastifyReply): Promise<unknown> {
+    const decision = await gate(context, false);
+    if (decision.kind === 'redirect') return reply.code(307).header('location', `//${decision.leader}/api/v1`).send();
+    if (decision.kind === 'unavailable') return text(reply, 503, decision.message);
+    const key = type.toLowerCase();
+    const payload = body[key];
+    const agentId = typeof payload === 'object' && payload !== null ? (payload as { agent_id?: { value?: unknown } }).agent_id?.value : undefined;
+    try {
+      if (typeof agentId !== 'string') throw new ValidationError(`${key}.agent_id`, `Expecting '${key}.agent_id' to be present`);
+      await reservationCall(context, type === 'RESERVE_RESOURCES' ? 'reserve' : 'unreserve', agentId, (payload as { resources?: unknown }).resources);
+      return reply.code(202).send();
+    } catch (error) {
+      return answerError(reply, error);
+    }
+  }
+
   async function operatorCall(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     if (request.method !== 'POST') return reply.code(405).header('allow', 'POST').send();
     const contentType = mediaType(request.headers['content-type']);
@@ -113,6 +133,7 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
     if (type === undefined || type === null) return text(reply, 400, "Failed to validate master::Call: Expecting 'type' to be present");
     if (typeof type !== 'string') return text(reply, 400, "Failed to convert JSON into Call protobuf: Expecting a string (enum name) for field 'type'");
     if (!(OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return text(reply, 400, `Failed to convert JSON into Call protobuf: Failed to find enum for '${type}' (field 'type')`);
+    if (type === 'RESERVE_RESOURCES' || type === 'UNRESERVE_RESOURCES') return reservationV1(type, body as Record<string, unknown>, reply);
     if (!(SUPPORTED_OPERATOR_CALLS as readonly string[]).includes(type)) {
       return text(reply, 501, `${type} is not implemented by Kairos; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
     }

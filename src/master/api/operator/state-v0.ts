@@ -9,6 +9,7 @@ import {
   type AgentView, type ClusterView, type FrameworkView, type MasterFacts,
   hostOf, isActiveAgent, isConnectedFramework, portOf,
 } from './cluster-view.js';
+import { agentResourcesJson } from '../../registry/reservations.js';
 import { reservedByRole, summarize, unreserved } from './resource-summary.js';
 import type { OfferView } from '../context.js';
 
@@ -98,6 +99,8 @@ export function frameworkJson(view: FrameworkView, withTasks = true): Record<str
 
 export function agentJson(view: AgentView, full: boolean): Record<string, unknown> {
   const { entry, used } = view;
+  // Static reservations are the agent's role-tagged resources; dynamic ones live in the registry.
+  const withReservations = agentResourcesJson(entry);
   const out: Record<string, unknown> = {
     id: entry.id,
     pid: `slave(1)@${entry.httpAddress}`,
@@ -109,15 +112,15 @@ export function agentJson(view: AgentView, full: boolean): Record<string, unknow
     resources: summarize(entry.resources),
     used_resources: summarize(used),
     offered_resources: summarize(view.offered),
-    reserved_resources: reservedByRole(entry.resources),
-    unreserved_resources: summarize(unreserved(entry.resources)),
+    reserved_resources: reservedByRole(withReservations),
+    unreserved_resources: summarize(unreserved(withReservations)),
     active: isActiveAgent(entry),
     version: '',
     capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
   };
   if (full) {
-    out['reserved_resources_full'] = Object.fromEntries(Object.keys(out['reserved_resources'] as object).map((role) => [role, entry.resources.filter((r) => r.role === role)]));
-    out['unreserved_resources_full'] = unreserved(entry.resources);
+    out['reserved_resources_full'] = Object.fromEntries(Object.keys(out['reserved_resources'] as object).map((role) => [role, withReservations.filter((r) => r.role === role)]));
+    out['unreserved_resources_full'] = unreserved(withReservations);
     out['used_resources_full'] = used;
     out['offered_resources_full'] = view.offered;
   }
