@@ -136,8 +136,9 @@ export function planAccept(input: AcceptInput): AcceptPlan {
     const other = resources.find((resource) => resource.role !== role);
     if (other) return `resources: role ${other.role ?? UNRESERVED} is not the framework's role ${role}`;
     const principal = framework.info.principal;
-    const foreign = resources.find((resource) => resource.reservation?.principal !== undefined && principal !== undefined && resource.reservation.principal !== principal);
-    if (foreign && verb === 'reserve') return `resources: reservation principal ${foreign.reservation!.principal} is not the framework's principal ${principal}`;
+    // As Mesos: a reservation may only name the reserving framework's own principal.
+    const foreign = resources.find((resource) => resource.reservation?.principal !== undefined && resource.reservation.principal !== principal);
+    if (foreign && verb === 'reserve') return `resources: reservation principal ${foreign.reservation!.principal} is not the framework's principal ${principal ?? '(none)'}`;
     return null;
   }
 

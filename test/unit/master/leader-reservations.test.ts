@@ -158,3 +158,29 @@ describe('allocation with reservations', () => {
     expect(amountsOf(r.registry.agent('a1')!.resources).cpus).toBe(2);
   });
 });
+
+describe('reservation JSON', () => {
+  it('reads the reservation role and principal from pre-refinement and refinement resources', async () => {
+    const { wireResourcesOf } = await import('../../../src/master/leader/task-info.js');
+    expect(wireResourcesOf([
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'ops', reservation: { principal: 'p' } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 2 }, reservations: [{ type: 'DYNAMIC', role: 'web', principal: 'q' }], allocation_info: { role: 'web' } },
+      { name: 'disk', type: 'SCALAR', scalar: { value: 3 }, role: '*', allocation_info: null },
+    ])).toEqual([
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'ops', reservation: { principal: 'p' } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 2 }, role: 'web', reservation: { principal: 'q' } },
+      { name: 'disk', type: 'SCALAR', scalar: { value: 3 } },
+    ]);
+  });
+
+  it('shows an agent\'s unreserved resources less its dynamic reservations, then each reservation', async () => {
+    const { agentResourcesJson } = await import('../../../src/master/registry/reservations.js');
+    const r = new TestRegistry();
+    r.registerAgent('a1', [...scalars(4, 1024), ...reserved('web', 1, 0).slice(0, 1)]);
+    r.apply({ t: 'reg.reserve', agentId: 'a1', resources: reserved('ops', 1, 256).map((x) => ({ ...x, reservation: { principal: 'p' } })), nowMs: T0 });
+    const json = agentResourcesJson(r.registry.agent('a1')!);
+    expect(json.filter((x) => x.role === '*').map((x) => [x.name, x.scalar?.value])).toEqual([['cpus', 3], ['mem', 768]]);
+    expect(json.filter((x) => x.role === 'web').map((x) => x.reservations)).toEqual([[{ type: 'STATIC', role: 'web' }]]);
+    expect(json.filter((x) => x.role === 'ops').map((x) => x.reservations![0]!.principal)).toEqual(['p', 'p']);
+  });
+});
