@@ -5,6 +5,7 @@
  * relayed to frameworks, and the commands the leader sends — every one carrying its term.
  */
 import { randomUUID } from 'node:crypto';
+import { isTerminalTaskState } from '../../actors/task-state.js';
 import type { StatusUpdate } from '../../agent/types.js';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import { ConflictError, ValidationError } from '../../lib/errors.js';
@@ -179,9 +180,19 @@ export class AgentHub {
     this.host.logger.debug({ agentId, reregistered: hello.agentId !== undefined, held: link.held?.length ?? 0 }, 'agent registered');
     const held = link.held ?? [];
     link.held = null;
-    for (const message of held) connection.send(message);
+    for (const message of held) {
+      // A launch applied while this re-registration was in flight, of a task the re-registration
+      // then ended (the agent's report did not have it: TASK_LOST), must not start a ghost task.
+      if (message.t === 'runTask' && !this.stillLive(message.task.frameworkId, message.task.taskId)) continue;
+      connection.send(message);
+    }
     this.host.agentsChanged();
     return agentId;
+  }
+
+  private stillLive(frameworkId: string, taskId: string): boolean {
+    const task = this.host.registry.task(frameworkId, taskId);
+    return task !== undefined && !isTerminalTaskState(task.state);
   }
 
   private async status(agentId: string, update: StatusUpdate): Promise<void> {

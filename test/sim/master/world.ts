@@ -308,6 +308,8 @@ export class MasterWorld {
 
   /** Runs events until virtual time `untilMs`, letting promises and the proposal batcher settle after each. */
   async runUntil(untilMs: number, stopWhen?: () => boolean): Promise<void> {
+    // Time reaches `untilMs` even when nothing happens before it.
+    this.sim.at(untilMs, () => undefined);
     while (this.sim.peekTime() <= untilMs) {
       this.sim.pop()!();
       this.stats.events++;
