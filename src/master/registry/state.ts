@@ -27,6 +27,8 @@ import {
   frameworkRole,
   poolsFitAlongside,
   poolsOf,
+  roleOfResource,
+  UNRESERVED,
   type Pools,
 } from './reservations.js';
 import { addAmounts, amountsOf, emptyAmounts, type ResourceAmounts } from './resources.js';
@@ -131,7 +133,12 @@ export class RegistryState implements StatePart, RegistryView {
   /** Resources held by the agent's non-terminal tasks, by the pool they draw on. */
   usedPoolsOnAgent(agentId: string): Pools {
     let used = emptyPools();
-    for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) used = addPools(used, poolsOf(this.tables.tasks.get(key)!.resources));
+    for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) {
+      const resources = this.tables.tasks.get(key)!.resources;
+      // Most tasks use only unreserved resources: sum those without splitting by role.
+      if (resources.every((resource) => roleOfResource(resource) === UNRESERVED)) used.unreserved = addAmounts(used.unreserved, amountsOf(resources));
+      else used = addPools(used, poolsOf(resources));
+    }
     return used;
   }
 
