@@ -4,14 +4,15 @@
  * reservation in the same ACCEPT; the operator reserves more with `/master/reserve` (400 / 409 for
  * bad or impossible requests); `/master/state` shows the reservations; after the leader is
  * SIGKILLed the framework re-subscribes and is offered the reservation back (role, DYNAMIC
- * reservations[], allocation_info) while a role-`*` framework never sees it.
+ * reservations[], allocation_info) while a role-`*` framework never sees it; the v1 operator API
+ * UNRESERVE_RESOURCES releases what no task uses (409 for more).
  * Method: real processes on loopback, every wait a condition with a deadline.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { V1Framework, type OfferJson } from '../../helpers/v1-framework.js';
+import { V1Framework, postJson, type OfferJson } from '../../helpers/v1-framework.js';
 import { TestCluster, type ReplicaSpec } from '../helpers/cluster.js';
 import { freePorts, spawnKairos, waitFor, type KairosProcess } from '../helpers/process.js';
 
@@ -146,6 +147,13 @@ describe('reservations on a 3-master cluster with a real agent', () => {
     const [plainOffer] = await plain.nextOffers({ timeoutMs: 30_000 });
     expect((plainOffer!.resources as ResourceJson[]).every((r) => r.role === '*' || r.role === undefined)).toBe(true);
     plain.close();
+
+    // The v1 operator API releases part of it (the rest still holds r1); an unknown agent is a 400.
+    const v1 = (type: string, agentId: string, resources: unknown) => postJson(leader.http, '/api/v1', { type, [type.toLowerCase()]: { agent_id: { value: agentId }, resources } });
+    expect((await v1('UNRESERVE_RESOURCES', 'no-such-agent', [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, role: 'ops' }])).status).toBe(400);
+    expect((await v1('UNRESERVE_RESOURCES', agentId, [{ name: 'cpus', type: 'SCALAR', scalar: { value: 1.5 }, role: 'ops' }])).status).toBe(409);
+    expect((await v1('UNRESERVE_RESOURCES', agentId, [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, role: 'ops' }])).status).toBe(202);
+    expect((await slaveState(leader.http))!.reserved_resources['ops']).toMatchObject({ cpus: 1, mem: 256 });
     ops.close();
   });
 });
