@@ -49,6 +49,7 @@ export class SimAgent implements LinkHost {
   private readonly pending = new Map<string, StatusUpdate>();
   private storedId: string | undefined;
   private stopped = false;
+  private restarts = 0;
   /** Every update this agent made, for tests and benches. */
   readonly updatesMade: StatusUpdate[] = [];
   onShutdown: (reason: string) => void = () => {};
@@ -87,11 +88,13 @@ export class SimAgent implements LinkHost {
    */
   restart(downMs: number): void {
     if (this.stopped) return;
+    // A crash while still down from an earlier one: only the latest restart brings a link up.
+    const generation = ++this.restarts;
     const crashed = this.currentLink;
     const highestTerm = crashed.highestTerm;
     void crashed.stop();
     this.options.wheel.setTimer(downMs, () => {
-      if (this.stopped) return;
+      if (this.stopped || generation !== this.restarts) return;
       this.currentLink = this.newLink(highestTerm);
       this.currentLink.start();
     });
