@@ -113,7 +113,9 @@ export class Nemesis {
     world.isolate(leader);
     this.electLater();
     // Check-quorum: the cut-off leader steps down after its election timeout (or it is healed first).
-    world.sim.after(world.rng.int(200, 4000), () => leader.node.stepDown());
+    world.sim.after(world.rng.int(200, 4000), () => {
+      if (leader.node.isolated) leader.node.stepDown();
+    });
     const healAt = world.rng.int(2000, 8000);
     const heal = (): void => {
       // Heal only once the others have elected (the stale term must be over).
