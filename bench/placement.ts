@@ -31,6 +31,9 @@ class Launcher {
   private cursor = 0;
   private readonly toLaunch: string[];
   readonly running = new Set<string>();
+  /** Launched and not yet RUNNING: task id → agent id, and when its ACCEPT was answered (null: not yet). */
+  private readonly pending = new Map<string, { agentId: string; at: number | null }>();
+  private lastReconcileAt = 0;
   relaunched = 0;
   accepts = 0;
   refusedCalls = 0;
@@ -64,14 +67,17 @@ class Launcher {
       if (status === null) continue;
       // A task counts once by its base id, whichever attempt (`-rN`) of it runs.
       const base = status.task_id.value.replace(/-r\d+$/, '');
+      const duplicate = /duplicate/i.test(status.message ?? '');
+      if (status.state !== 'TASK_STAGING' && status.state !== 'TASK_STARTING' && !duplicate) this.pending.delete(status.task_id.value);
       if (status.state === 'TASK_RUNNING' && !this.running.has(base)) {
         this.running.add(base);
         this.lastRunningAt = performance.now();
-      } else if (FAILED_STATES.has(status.state) && !this.running.has(base) && !/duplicate/i.test(status.message ?? '')) {
+      } else if (FAILED_STATES.has(status.state) && !this.running.has(base) && !duplicate) {
         // (A duplicate id: an ACCEPT we thought lost was recorded after all; that task runs.)
         this.toLaunch.push(`${base}-r${++this.relaunched}`);
       }
     }
+    this.reconcileStale();
     if (this.done && !this.finished) {
       this.finished = true;
       this.track(this.framework.call('SUPPRESS', {}));
@@ -90,8 +96,23 @@ class Launcher {
       }
       this.firstAcceptAt ??= performance.now();
       this.accepts++;
+      for (const id of ids) this.pending.set(id, { agentId: offer.agent_id.value, at: null });
       this.track(this.framework.launch(offer, ids.map((id) => ({ id, command: 'sleep 100000', cpus: TASK_CPUS, mem: TASK_MEM }))), ids);
     }
+  }
+
+  /**
+   * An ACCEPT answered 202 by a leader that then lost office may never have been recorded: as
+   * real schedulers do, ask about launches that have not reached RUNNING for a while (explicit
+   * reconciliation); the master answers TASK_LOST for a task it does not know, which relaunches it.
+   */
+  private reconcileStale(): void {
+    const now = performance.now();
+    if (this.pending.size === 0 || now - this.lastReconcileAt < 3_000) return;
+    const stale = [...this.pending].filter(([, p]) => p.at !== null && now - p.at > 3_000);
+    if (stale.length === 0) return;
+    this.lastReconcileAt = now;
+    this.track(this.framework.reconcile(stale.map(([taskId, p]) => ({ taskId, agentId: p.agentId }))));
   }
 
   /** SUBSCRIBE (again, after a leader change: same framework id) and follow the stream. */
@@ -125,13 +146,26 @@ class Launcher {
   }
 
   private track(call: Promise<{ status: number }>, ids: string[] = []): void {
+    // Whatever the answer, an ACCEPT may have been recorded (a leader can commit and then fail to
+    // say so): its tasks stay pending and are reconciled once the answer is a few seconds old.
+    const answered = (): void => {
+      const at = performance.now();
+      for (const id of ids) {
+        const pending = this.pending.get(id);
+        if (pending && pending.at === null) pending.at = at;
+      }
+    };
     this.calls.push(
-      call.then(
+      call.finally(answered).then(
         (answer) => {
-          if (answer.status === 307 || answer.status === 503) {
+          if (answer.status === 202) {
+            // Recorded: RUNNING follows (or reconciliation asks).
+          } else if (answer.status === 307 || answer.status === 503) {
             this.toLaunch.push(...ids);
             this.recover();
           } else if (answer.status !== 202) {
+            // Refused outright (e.g. 403 while re-subscribing): its tasks were not launched.
+            this.toLaunch.push(...ids);
             if (this.refusedCalls++ === 0) process.stderr.write(`placement: call answered ${answer.status} ${(answer as { body?: string }).body ?? ''}\n`);
           }
         },
@@ -191,6 +225,7 @@ export const placementScenario: Scenario = {
           const states = new Map<string, number>();
           for (const l of launchers) for (const e of l.framework.events) { const k = e.type === 'UPDATE' ? updateStatus(e)!.state : e.type; states.set(k, (states.get(k) ?? 0) + 1); }
           context.progress(`placement: ${running} of ${tasks} tasks running; events ${JSON.stringify([...states])}; accepts ${launchers.reduce((s, l) => s + l.accepts, 0)}`);
+          if (process.env['PLACEMENT_DEBUG']) { const msgs = new Map<string, number>(); for (const l of launchers) for (const e of l.framework.events) { const st = updateStatus(e); if (st && st.state !== 'TASK_RUNNING') { const k = `${st.state} ${(st.message ?? '').replace(/f\d+-t\d+(-r\d+)?/g, 'ID')} ${(st as Json)['reason'] ?? ''}`; msgs.set(k, (msgs.get(k) ?? 0) + 1); } } context.progress(`placement: statuses ${JSON.stringify([...msgs])}; masters ${replicas.map((r) => r.http).join(' ')}`); }
         }
         return running >= tasks ? true : undefined;
       }, 900_000, 20);
@@ -238,7 +273,7 @@ export const placementScenario: Scenario = {
       if (pumping) clearInterval(pumping);
       for (const launcher of launchers) launcher.stop();
       await fleet.stop();
-      await Promise.all(replicas.map((r) => r.process?.stop(2_000)));
+      await Promise.all(replicas.map((r) => r.process?.stop(10_000)));
     }
   },
 };

@@ -93,7 +93,8 @@ async function listScenarios(): Promise<void> {
 async function runOne(entry: ScenarioEntry, environment: RunEnvironment, earlier: Map<string, Record<string, unknown>>, quick: boolean): Promise<boolean> {
   const workDir = mkdtempSync(join(tmpdir(), `kairos-bench-${entry.name}-`));
   progress(`${entry.name}: start (work dir ${workDir})`);
-  let keep = false;
+  // BENCH_KEEP=1 keeps logs and data of a successful run too (profiling, post-mortems).
+  let keep = process.env['BENCH_KEEP'] === '1';
   const keepWorkDir = (): void => {
     keep = true;
   };

@@ -206,7 +206,7 @@ export const takeoverScenario: Scenario = {
     } finally {
       framework.close();
       await fleet.stop();
-      await Promise.all(replicas.map((r) => r.process?.stop(2_000)));
+      await Promise.all(replicas.map((r) => r.process?.stop(10_000)));
     }
   },
 };

@@ -467,12 +467,14 @@ export class RegistryState implements StatePart, RegistryView {
     if (entry.agentId !== agentId) return { ok: false, error: `task ${update.taskId} is not on agent ${agentId}` };
     const seen = this.tables.seenUuids.get(key) ?? [];
     if (update.uuid !== null && seen.includes(update.uuid)) return { ok: true, value: { kind: 'status', outcome: 'duplicate' } satisfies RegistryResult };
-    if (update.uuid !== null) {
+    const moved = this.moveTask(entry, update.state, update.reason ?? null, source, update.uuid, nowMs, update.message, update);
+    // Only an accepted update is remembered: a re-sent ignored one (say TASK_KILLED after the
+    // registry recorded TASK_LOST) must be ignored again, not forwarded as a "duplicate".
+    if (moved && update.uuid !== null) {
       seen.push(update.uuid);
       if (seen.length > this.maxSeen) seen.shift();
       this.tables.seenUuids.set(key, seen);
     }
-    const moved = this.moveTask(entry, update.state, update.reason ?? null, source, update.uuid, nowMs, update.message, update);
     return { ok: true, value: { kind: 'status', outcome: moved ? 'accepted' : 'ignored' } satisfies RegistryResult };
   }
 

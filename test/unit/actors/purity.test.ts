@@ -14,12 +14,20 @@ describe('src/actors purity', () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
   });
 
-  itIsPure(files, {
+  // step.ts builds one inert actor per machine as the scope of pure transitions (what xstate's
+  // own `transition()` does per call); it must never start one.
+  const stepFile = files.filter((file) => file.endsWith('step.ts'));
+  const machineFiles = files.filter((file) => !file.endsWith('step.ts'));
+  const common = [
+    ioLibraries('classic-level', 'level', 'dockerode', 'piscina', 'fastify', 'pino'),
+    [/\bafter\s*:/, 'xstate after delay'],
+  ] as const;
+  itIsPure(machineFiles, {
     title: '%s has no I/O, clock, randomness, timers or live actors',
-    also: [
-      ioLibraries('classic-level', 'level', 'dockerode', 'piscina', 'fastify', 'pino'),
-      [/\bafter\s*:/, 'xstate after delay'],
-      [/\b(fromPromise|fromCallback|spawnChild|createActor|spawn)\b/, 'live actor'],
-    ],
+    also: [...common, [/\b(fromPromise|fromCallback|spawnChild|createActor|spawn)\b/, 'live actor']],
+  });
+  itIsPure(stepFile, {
+    title: '%s has no I/O, clock, randomness, timers or started actors',
+    also: [...common, [/\b(fromPromise|fromCallback|spawnChild|spawn)\b|\.start\(/, 'live actor']],
   });
 });

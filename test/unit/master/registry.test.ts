@@ -224,6 +224,8 @@ describe('registry: tasks', () => {
     expect(r.status(fw, 't1', 'TASK_STAGING', 'u0').value).toEqual({ kind: 'status', outcome: 'ignored' });
     expect(r.status(fw, 't1', 'TASK_FINISHED', 'u2').value).toEqual({ kind: 'status', outcome: 'accepted' });
     expect(r.status(fw, 't1', 'TASK_RUNNING', 'u3').value).toEqual({ kind: 'status', outcome: 'ignored' });
+    // Re-sent, an ignored update stays ignored (never a forwarded "duplicate").
+    expect(r.status(fw, 't1', 'TASK_RUNNING', 'u3').value).toEqual({ kind: 'status', outcome: 'ignored' });
     const task = r.registry.task(fw, 't1')!;
     expect(task.state).toBe('TASK_FINISHED');
     expect(task.statuses.map((s) => s.state)).toEqual(['TASK_RUNNING', 'TASK_FINISHED']);
