@@ -5,7 +5,7 @@
  * forbidden tokens (test/helpers/purity.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { ioLibraries, itIsPure, tsFilesUnder } from '../../helpers/purity.js';
+import { ioLibraries, itIsPure, tsFilesUnder, type PurityRule } from '../../helpers/purity.js';
 
 describe('src/actors purity', () => {
   const files = tsFilesUnder('src/actors');
@@ -18,10 +18,10 @@ describe('src/actors purity', () => {
   // own `transition()` does per call); it must never start one.
   const stepFile = files.filter((file) => file.endsWith('step.ts'));
   const machineFiles = files.filter((file) => !file.endsWith('step.ts'));
-  const common = [
+  const common: PurityRule[] = [
     ioLibraries('classic-level', 'level', 'dockerode', 'piscina', 'fastify', 'pino'),
     [/\bafter\s*:/, 'xstate after delay'],
-  ] as const;
+  ];
   itIsPure(machineFiles, {
     title: '%s has no I/O, clock, randomness, timers or live actors',
     also: [...common, [/\b(fromPromise|fromCallback|spawnChild|createActor|spawn)\b/, 'live actor']],
