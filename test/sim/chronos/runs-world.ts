@@ -11,7 +11,6 @@
  * delay. The checker compares the committed records with the schedule.
  */
 import { encode } from '../../../src/lib/codec.js';
-import type { Clock, TimerHandle } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/log.js';
 import { SeededRng } from '../../../src/lib/rng.js';
 import type { SchedulerPort, SchedulerSink, Subscription, V1Call } from '../../../src/master/leader/scheduler-port.js';
@@ -24,26 +23,9 @@ import { JobStore } from '../../../src/chronos/state/jobs.js';
 import { jobPut, type JobSetDisabledCommand } from '../../../src/chronos/state/jobs-commands.js';
 import type { RunsCommand, RunsPart } from '../../../src/chronos/state/runs.js';
 import { SimClock } from '../harness/sim-clock.js';
+import { VirtualClock } from '../harness/virtual-clock.js';
 
 export const EPOCH_MS = Date.parse('2026-03-01T00:00:00Z');
-
-/** The services' Clock over the simulator's event queue. */
-class VirtualClock implements Clock {
-  constructor(private readonly sim: SimClock<() => void>) {}
-  nowMs(): number {
-    return EPOCH_MS + this.sim.now;
-  }
-  monotonicMs(): number {
-    return this.sim.now;
-  }
-  setTimer(delayMs: number, fn: () => void): TimerHandle {
-    let live = true;
-    this.sim.after(delayMs, () => {
-      if (live) fn();
-    });
-    return { cancel: () => (live = false) };
-  }
-}
 
 interface FakeTask {
   readonly taskId: string;
@@ -210,7 +192,7 @@ export class RunsWorld {
 
   constructor(seed: number) {
     this.rng = new SeededRng(seed);
-    this.clock = new VirtualClock(this.sim);
+    this.clock = new VirtualClock(this.sim, EPOCH_MS);
     this.state.addPart(this.jobs);
     this.part = installChronosRuns(this.state, this.jobs, { retryBackoffBaseMs: 500 });
     this.master = new FakeMaster(this.sim, this.rng);
