@@ -8,8 +8,8 @@
  * or performs I/O; the same inputs give the same outputs on every replica.
  */
 import {
-  initialTransition,
-  transition,
+  createActor,
+  type ActorScope,
   type AnyMachineSnapshot,
   type AnyStateMachine,
   type ContextFrom,
@@ -33,10 +33,63 @@ export interface StepResult<TContext extends MachineContextBase> {
 
 type ContextOf<M extends AnyStateMachine> = ContextFrom<M> & MachineContextBase;
 
+type Action = { readonly type: string; readonly params?: unknown };
+type InertScope = ActorScope<AnyMachineSnapshot, any, any> & { actionExecutor: (action: Action) => void };
+
+/**
+ * One inert actor scope per machine, reused by every step. xstate's own `transition()` and
+ * `initialTransition()` build a fresh scope per call, and building one creates an actor that
+ * computes the machine's initial snapshot: that was most of the cost of a step (the registry
+ * applies thousands per second). Our lifecycle machines are flat, spawn no children and their
+ * actions are plain effect records, so nothing of a call stays in the scope but the executor,
+ * which each call replaces.
+ */
+const scopes = new WeakMap<AnyStateMachine, InertScope>();
+
+function scopeOf(machine: AnyStateMachine): InertScope {
+  let scope = scopes.get(machine);
+  if (!scope) {
+    const self = createActor(machine);
+    scope = {
+      self,
+      defer: () => {},
+      id: '',
+      logger: () => {},
+      sessionId: '',
+      stopChild: () => {},
+      system: self.system,
+      emit: () => {},
+      actionExecutor: () => {},
+    } as unknown as InertScope;
+    scopes.set(machine, scope);
+  }
+  return scope;
+}
+
+/** Runs `run` with the machine's scope collecting the actions it would execute. */
+function collecting<T>(machine: AnyStateMachine, run: (scope: InertScope) => T): [T, Action[]] {
+  const scope = scopeOf(machine);
+  const actions: Action[] = [];
+  scope.actionExecutor = (action) => void actions.push(action);
+  try {
+    return [run(scope), actions];
+  } finally {
+    scope.actionExecutor = () => {};
+  }
+}
+
+/**
+ * Live snapshots by the stored snapshot they were made from or into: stored snapshots are never
+ * mutated (a step returns a new one), so the next step of the same entity skips `resolveState`.
+ */
+const restored = new WeakMap<object, AnyMachineSnapshot>();
+
 /** The first snapshot of a machine, with the effects of entering its initial state. */
 export function initial<M extends AnyStateMachine>(machine: M, input: InputFrom<M>): StepResult<ContextOf<M>> {
-  const [next, actions] = initialTransition(machine, input);
-  return { snapshot: toStoredSnapshot(next), effects: actions.map(toEffect), handled: true };
+  const [next, actions] = collecting(machine, (scope) => machine.getInitialSnapshot(scope as never, input) as AnyMachineSnapshot);
+  const stored = toStoredSnapshot<ContextOf<M>>(next);
+  restored.set(stored, next);
+  return { snapshot: stored, effects: actions.map(toEffect), handled: true };
 }
 
 /** Apply one event to a stored snapshot. The input snapshot is never mutated. */
@@ -45,10 +98,12 @@ export function step<M extends AnyStateMachine>(
   snapshot: StoredSnapshot<ContextOf<M>>,
   event: EventFromLogic<M>,
 ): StepResult<ContextOf<M>> {
-  const current = restoreSnapshot(machine, snapshot);
-  const [next, actions] = transition(machine, current, event);
+  const current = restoreSnapshot(machine, snapshot) as AnyMachineSnapshot;
+  const [next, actions] = collecting(machine, (scope) => machine.transition(current as never, event, scope as never) as AnyMachineSnapshot);
   if (next === current && actions.length === 0) return { snapshot, effects: [], handled: false };
-  return { snapshot: toStoredSnapshot(next), effects: actions.map(toEffect), handled: true };
+  const stored = toStoredSnapshot<ContextOf<M>>(next);
+  restored.set(stored, next);
+  return { snapshot: stored, effects: actions.map(toEffect), handled: true };
 }
 
 /** True when the snapshot is in a final state: it absorbs every further event. */
@@ -59,7 +114,12 @@ export function isFinalSnapshot<M extends AnyStateMachine>(machine: M, snapshot:
 
 /** Rebuild a live xstate snapshot from its stored form (throws on an unknown state name). */
 export function restoreSnapshot<M extends AnyStateMachine>(machine: M, snapshot: StoredSnapshot<ContextOf<M>>): SnapshotFrom<M> {
-  return machine.resolveState({ value: snapshot.value, context: snapshot.context }) as SnapshotFrom<M>;
+  let live = restored.get(snapshot);
+  if (!live || live.machine !== machine) {
+    live = machine.resolveState({ value: snapshot.value, context: snapshot.context }) as AnyMachineSnapshot;
+    restored.set(snapshot, live);
+  }
+  return live as SnapshotFrom<M>;
 }
 
 /** The stored form of an xstate snapshot: state name and context, nothing else. */

@@ -36,7 +36,9 @@ afterAll(() => {
 interface Harness {
   child: ChildProcess;
   updates: StatusUpdate[];
-  send(command: unknown): void;
+  /** Command lines the harness has finished (and, for acks, checkpointed). */
+  done: Set<string>;
+  send(command: unknown): string;
   exited: Promise<void>;
 }
 
@@ -44,15 +46,22 @@ async function startHarness(workDir: string): Promise<Harness> {
   const child = spawn(process.execPath, [harnessJs, workDir], { stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
   const updates: StatusUpdate[] = [];
+  const done = new Set<string>();
   let ready = false;
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    const message = JSON.parse(line) as { ready?: boolean; update?: StatusUpdate };
+    const message = JSON.parse(line) as { ready?: boolean; update?: StatusUpdate; done?: string };
     if (message.ready) ready = true;
+    if (message.done !== undefined) done.add(message.done);
     if (message.update) updates.push(message.update);
   });
   const exited = new Promise<void>((done) => child.on('exit', () => done()));
   await waitFor('harness ready', () => (ready ? true : undefined), 30_000);
-  return { child, updates, exited, send: (command) => child.stdin?.write(`${JSON.stringify(command)}\n`) };
+  const send = (command: unknown): string => {
+    const line = JSON.stringify(command);
+    child.stdin?.write(`${line}\n`);
+    return line;
+  };
+  return { child, updates, done, exited, send };
 }
 
 const spec = (taskId: string, value: string): TaskSpec => ({ taskId, frameworkId: 'fw', command: { shell: true, value } });
@@ -69,8 +78,12 @@ describe('agent crash and restart (real process, SIGKILL)', () => {
     first.send({ launch: spec('a-survives', gated(gateA, 3)) });
     first.send({ launch: spec('b-ends-while-down', gated(gateB, 0)) });
     first.send({ launch: spec('c-unacked', 'exit 0') });
-    for (const id of ['a-survives', 'b-ends-while-down', 'c-unacked']) ack(first, await waitUpdate(first, id, 'TASK_RUNNING'));
+    const acks: string[] = [];
+    for (const id of ['a-survives', 'b-ends-while-down', 'c-unacked']) acks.push(ack(first, await waitUpdate(first, id, 'TASK_RUNNING')));
     const unacked = await waitUpdate(first, 'c-unacked', 'TASK_FINISHED');
+    // An ack counts once the agent has checkpointed it; one still in flight at the kill is
+    // rightly re-sent after the restart (at-least-once), so wait for the harness to finish them.
+    await waitFor('RUNNING acks checkpointed', () => (acks.every((line) => first.done.has(line)) ? true : undefined));
 
     first.child.kill('SIGKILL');
     await first.exited;
