@@ -9,6 +9,7 @@
  * (closed-loop kv PUTs to the leader), and the ratio of the two.
  * Full: 5,000 agents, 100 frameworks × 1,000 tasks; --quick: 500 agents, 10 × 500.
  */
+import { Agent } from 'node:http';
 import { SimFleet } from '../src/agent/sim/sim-agent.js';
 import { updateStatus, V1Framework, type OfferJson } from '../test/helpers/v1-framework.js';
 import { kairosCli } from './kairos-raft.js';
@@ -50,6 +51,9 @@ class Launcher {
     this.framework = new V1Framework({ user: 'bench', name: `placement-${index}`, failover_timeout: 3600 });
     // As real schedulers do: else every leader change makes each agent re-send every update.
     this.framework.autoAcknowledge = true;
+    // As a real scheduler client does: calls go over a few persistent connections, not one new
+    // connection per call in flight (thousands of ACKNOWLEDGEs would each open a socket).
+    this.framework.httpAgent = new Agent({ keepAlive: true, maxSockets: 4 });
     this.toLaunch = Array.from({ length: tasks }, (_, i) => `f${index}-t${i}`);
   }
 
@@ -106,6 +110,11 @@ class Launcher {
    * real schedulers do, ask about launches that have not reached RUNNING for a while (explicit
    * reconciliation); the master answers TASK_LOST for a task it does not know, which relaunches it.
    */
+  /** A few launches still waiting for RUNNING (PLACEMENT_DEBUG). */
+  pendingSample(count: number): string[] {
+    return [...this.pending].slice(0, count).map(([taskId, p]) => `${taskId}@${p.agentId}`);
+  }
+
   private reconcileStale(): void {
     const now = performance.now();
     if (this.pending.size === 0 || now - this.lastReconcileAt < 3_000) return;
@@ -179,6 +188,12 @@ class Launcher {
   }
 }
 
+/** Values of the named gauges on a replica's /metrics (NaN when absent). */
+async function leaderMetrics(http: string, names: string[]): Promise<number[]> {
+  const text = await (await fetch(`http://${http}/metrics`)).text();
+  return names.map((name) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN));
+}
+
 async function rawRaftWrites(leader: MasterReplica, durationMs: number): Promise<number> {
   const at = leader.http.lastIndexOf(':');
   const value = Buffer.alloc(128, 0x76);
@@ -225,13 +240,15 @@ export const placementScenario: Scenario = {
           const states = new Map<string, number>();
           for (const l of launchers) for (const e of l.framework.events) { const k = e.type === 'UPDATE' ? updateStatus(e)!.state : e.type; states.set(k, (states.get(k) ?? 0) + 1); }
           context.progress(`placement: ${running} of ${tasks} tasks running; events ${JSON.stringify([...states])}; accepts ${launchers.reduce((s, l) => s + l.accepts, 0)}`);
-          if (process.env['PLACEMENT_DEBUG']) { const msgs = new Map<string, number>(); for (const l of launchers) for (const e of l.framework.events) { const st = updateStatus(e); if (st && st.state !== 'TASK_RUNNING') { const k = `${st.state} ${(st.message ?? '').replace(/f\d+-t\d+(-r\d+)?/g, 'ID')} ${(st as Json)['reason'] ?? ''}`; msgs.set(k, (msgs.get(k) ?? 0) + 1); } } context.progress(`placement: statuses ${JSON.stringify([...msgs])}; masters ${replicas.map((r) => r.http).join(' ')}`); }
+          if (process.env['PLACEMENT_DEBUG']) { const msgs = new Map<string, number>(); for (const l of launchers) for (const e of l.framework.events) { const st = updateStatus(e); if (st && st.state !== 'TASK_RUNNING') { const k = `${st.state} ${(st.message ?? '').replace(/f\d+-t\d+(-r\d+)?/g, 'ID')} ${(st as Json)['reason'] ?? ''}`; msgs.set(k, (msgs.get(k) ?? 0) + 1); } } context.progress(`placement: statuses ${JSON.stringify([...msgs])}; masters ${replicas.map((r) => r.http).join(' ')}; pending ${launchers.flatMap((l) => l.pendingSample(2)).slice(0, 6).join(' ')}`); }
         }
         return running >= tasks ? true : undefined;
       }, 900_000, 20);
       await Promise.all(launchers.flatMap((l) => l.calls));
       // Raw Raft writes after the placement, so their load cannot disturb it.
       const leader = await until('the leader', () => leaderOf(replicas), 30_000, 50);
+      const allocation = await leaderMetrics(leader.http, ['kairos_allocation_cycles', 'kairos_allocation_busy_seconds']);
+      context.progress(`placement: leader allocation cycles ${allocation[0]}, ${allocation[1]?.toFixed(2)} s`);
       const rawWritesPerSecond = await rawRaftWrites(leader, context.quick ? 2_000 : 5_000);
       context.progress(`placement: raw Raft writes ${Math.round(rawWritesPerSecond)}/s`);
       const firstAccept = Math.min(...launchers.map((l) => l.firstAcceptAt ?? Number.POSITIVE_INFINITY));

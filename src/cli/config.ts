@@ -33,6 +33,8 @@ export const masterConfigSchema = z.object({
   allocator: z.enum(['drf', 'round-robin', 'priority']).default('drf'),
   /** Allocation cycle interval (cycles also run on events). */
   allocationIntervalMs: z.number().int().min(10).max(600_000).default(1000),
+  /** Least gap between event-triggered allocation cycles (a burst of events costs one cycle). */
+  allocationBatchMs: z.number().int().min(0).max(10_000).default(100),
   /** HEARTBEAT events to schedulers (mesos-api.md §0 C3: at most 5 s). */
   schedulerHeartbeatMs: z.number().int().min(10).max(5_000).default(5000),
 });
@@ -40,7 +42,7 @@ export const masterConfigSchema = z.object({
 export type MasterConfig = z.infer<typeof masterConfigSchema>;
 
 /** Setting names as they appear in flags (--data-dir), env (KAIROS_DATA_DIR) and files (dataDir). */
-const numericKeys = new Set(['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries', 'agentHeartbeatMs', 'agentMaxMissedHeartbeats', 'allocationIntervalMs', 'schedulerHeartbeatMs']);
+const numericKeys = new Set(['tickMs', 'electionTicks', 'heartbeatTicks', 'snapshotEntries', 'agentHeartbeatMs', 'agentMaxMissedHeartbeats', 'allocationIntervalMs', 'allocationBatchMs', 'schedulerHeartbeatMs']);
 const booleanKeys = new Set(['logPretty', 'join']);
 
 export function envName(key: string): string {

@@ -53,6 +53,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
       maxMissedHeartbeats: config.agentMaxMissedHeartbeats,
       allocator: config.allocator,
       allocationIntervalMs: config.allocationIntervalMs,
+      allocationBatchMs: config.allocationBatchMs,
       schedulerHeartbeatMs: config.schedulerHeartbeatMs,
     },
   });

@@ -4,7 +4,7 @@
  * then calls carrying `Mesos-Stream-Id` to the master it subscribed to. Events are kept in order
  * and can be awaited with deadlines.
  */
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request, type Agent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { RecordIoDecoder } from '../../src/master/api/scheduler/recordio.js';
 
 export interface V1Event {
@@ -44,11 +44,11 @@ export interface SubscribeOptions {
 }
 
 /** POST a JSON body once (no redirects followed). */
-export function postJson(address: string, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<HttpAnswer> {
+export function postJson(address: string, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs = 10_000, agent?: Agent): Promise<HttpAnswer> {
   const [host, port] = splitAddress(address);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, timeout: timeoutMs }, (res) => {
+    const req = request({ host, port, path, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, timeout: timeoutMs, ...(agent ? { agent } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -90,6 +90,9 @@ export class V1Framework {
   readonly acknowledged = new Map<string, number>();
   private waiters = new Set<() => void>();
   private currentRequest: ClientRequest | null = null;
+
+  /** The connection pool for calls (default: Node's global keep-alive agent, unbounded). */
+  httpAgent: Agent | undefined = undefined;
 
   constructor(readonly frameworkInfo: Record<string, unknown>) {}
 
@@ -222,7 +225,7 @@ export class V1Framework {
 
   /** A non-SUBSCRIBE call on the current stream. */
   call(type: string, payload: Record<string, unknown> = {}): Promise<HttpAnswer> {
-    return postJson(this.master, '/api/v1/scheduler', { type, framework_id: { value: this.frameworkId }, ...payload }, { 'mesos-stream-id': this.streamId });
+    return postJson(this.master, '/api/v1/scheduler', { type, framework_id: { value: this.frameworkId }, ...payload }, { 'mesos-stream-id': this.streamId }, 10_000, this.httpAgent);
   }
 
   launch(offer: OfferJson, tasks: Array<{ id: string; command: string; cpus?: number; mem?: number }>): Promise<HttpAnswer> {

@@ -8,6 +8,7 @@ import type { MasterStateMachine } from '../state/machine.js';
 import type { SchedulerPort } from '../leader/scheduler-port.js';
 import type { ReservationPort } from '../leader/operator-reservations.js';
 import type { RegistryView, WireResource } from '../registry/types.js';
+import type { AllocationStats } from '../leader/allocation.js';
 
 /** One of the leader's outstanding offers, read-only (operator views). */
 export interface OfferView {
@@ -38,6 +39,8 @@ export interface MasterContext {
   /** Operator reservations (`/master/reserve`, RESERVE_RESOURCES…) while this replica leads and
    * has caught up; null otherwise. */
   reservations?: () => ReservationPort | null;
+  /** The leader's allocation loop counters while this replica leads; null otherwise. */
+  allocation?: () => AllocationStats | null;
   /** Process start, for /master/state `start_time` and uptime metrics. */
   startedAtMs?: number;
 }

@@ -38,6 +38,9 @@ export function registerMetricsRoutes(app: FastifyInstance, context: MasterConte
     counterFrom('kairos_transport_reconnects_total', 'Reconnections to peers.', (s) => s.reconnects);
   }
 
+  gauge('kairos_allocation_cycles', 'Allocation cycles run since this replica became leader (0 on followers).', () => context.allocation?.()?.cycles ?? 0);
+  gauge('kairos_allocation_busy_seconds', 'Time spent in those allocation cycles, pool included.', () => (context.allocation?.()?.busyMs ?? 0) / 1000);
+
   registerRegistryGauges(registry, context);
 
   app.get('/metrics', async (_request, reply) => {

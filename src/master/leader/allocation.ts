@@ -27,6 +27,12 @@ export interface AllocationHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly intervalMs: number;
+  /**
+   * Event-triggered cycles start at least this long after the previous one ended (Mesos batches
+   * its event-driven allocations the same way): a burst of ACCEPTs, declines and freed resources
+   * then costs one cycle, not one each. 0 runs every trigger at once.
+   */
+  readonly batchMs?: number;
   /** Frameworks with a live subscription, and whether each may get offers now. */
   offerableFrameworks(): FrameworkEntry[];
   /** Agents that are active and connected. */
@@ -43,12 +49,21 @@ function toSet(amounts: ResourceAmounts): ResourceSet {
   return { cpus: amounts.cpus, mem: amounts.mem, disk: amounts.disk, gpus: amounts.gpus, ports: portCount(amounts.ports) };
 }
 
+/** What the loop has done since this leader started it (metrics). */
+export interface AllocationStats {
+  cycles: number;
+  /** Main-thread and pool time of those cycles together, in ms. */
+  busyMs: number;
+}
+
 export class AllocationLoop {
   private running = false;
   private again = false;
   private stopped = false;
   private timer: TimerHandle | null = null;
-  cycles = 0;
+  private batchTimer: TimerHandle | null = null;
+  private lastEndMs = Number.NEGATIVE_INFINITY;
+  readonly stats: AllocationStats = { cycles: 0, busyMs: 0 };
 
   constructor(private readonly host: AllocationHost) {}
 
@@ -59,16 +74,25 @@ export class AllocationLoop {
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();
+    this.batchTimer?.cancel();
   }
 
-  /** Runs a cycle soon (coalesced with one in flight). */
+  /** Runs a cycle soon (coalesced with one in flight or already waiting for its batch). */
   trigger(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.batchTimer) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    void this.cycle();
+    const waitMs = this.lastEndMs + (this.host.batchMs ?? 0) - this.host.clock.nowMs();
+    if (waitMs <= 0) {
+      void this.cycle();
+      return;
+    }
+    this.batchTimer = this.host.clock.setTimer(waitMs, () => {
+      this.batchTimer = null;
+      this.trigger();
+    });
   }
 
   private schedule(): void {
@@ -82,15 +106,18 @@ export class AllocationLoop {
   private async cycle(): Promise<void> {
     this.running = true;
     try {
-      do {
-        this.again = false;
-        await this.once();
-      } while (this.again && !this.stopped);
+      this.again = false;
+      const startedMs = performance.now();
+      await this.once();
+      this.stats.busyMs += performance.now() - startedMs;
     } catch (error) {
       this.host.logger.warn({ err: error }, 'allocation cycle failed');
     } finally {
       this.running = false;
+      this.lastEndMs = this.host.clock.nowMs();
     }
+    // A trigger during the cycle runs one more, after the batch delay.
+    if (this.again && !this.stopped) this.trigger();
   }
 
   /** One cycle; exported behaviour for tests through `trigger`. */
@@ -119,8 +146,7 @@ export class AllocationLoop {
     });
     const roles = [...new Set([...frameworks.map(roleOf), ...reservationRoles])];
     const frameworkInputs: FrameworkInput[] = frameworks.map((framework) => {
-      let held = emptyAmounts();
-      for (const task of registry.tasksOf(framework.id).live) held = addAmounts(held, amountsOf(task.resources));
+      let held = registry.usedByFramework(framework.id);
       for (const offer of offers.offersOfFramework(framework.id)) held = addAmounts(held, offer.amounts);
       const filters = offers
         .filtersOf(framework.id, nowMs)
@@ -134,7 +160,7 @@ export class AllocationLoop {
     });
     const { view } = packClusterView({ agents: agentInputs, frameworks: frameworkInputs, roles: roles.map((name) => ({ name })) });
     const result = await this.host.pool.allocate({ policy: this.host.policy, view, nowMs });
-    this.cycles += 1;
+    this.stats.cycles += 1;
     if (this.stopped) return;
     const made = new Map<string, Offer[]>();
     for (const object of offersToObjects(result.value)) {

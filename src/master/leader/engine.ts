@@ -46,6 +46,7 @@ export class MasterEngine {
     context.registry = this.registry;
     context.scheduler = () => this.scheduler();
     context.offers = () => this.offerViews();
+    context.allocation = () => (this.session?.ready ? this.session.allocation.stats : null);
     context.reservations = () => (this.session?.ready ? new LeaderReservations(this.session) : null);
     this.gateway = new AgentGateway(context, () => this.session);
     context.node.onLeaderChange((soft, term) => {

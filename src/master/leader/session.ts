@@ -39,6 +39,8 @@ export interface EngineSettings {
   /** HEARTBEAT events to schedulers (≤ 5 s, mesos-api.md §0 C3). */
   schedulerHeartbeatMs: number;
   allocationIntervalMs: number;
+  /** Least gap between event-triggered allocation cycles (`--allocation-batch-ms`). */
+  allocationBatchMs: number;
   allocator: PolicyName;
   /** Default `refuse_seconds` of DECLINE and of unused resources of an ACCEPT. */
   defaultRefuseSeconds: number;
@@ -49,6 +51,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   maxMissedHeartbeats: 15,
   schedulerHeartbeatMs: 5_000,
   allocationIntervalMs: 1_000,
+  allocationBatchMs: 100,
   allocator: 'drf',
   defaultRefuseSeconds: 5,
 };
@@ -95,6 +98,7 @@ export class LeaderSession implements HubHost {
       clock: deps.clock,
       logger: deps.logger,
       intervalMs: deps.settings.allocationIntervalMs,
+      batchMs: deps.settings.allocationBatchMs,
       offerableFrameworks: () => this.offerableFrameworks(),
       isAgentOfferable: (agent) => agent.machine.value === 'active' && this.hub.isConnected(agent.id),
       deliver: (frameworkId, offers) => this.scheduler.deliverOffers(frameworkId, offers),

@@ -20,6 +20,14 @@ export class RegistryTables {
   private readonly liveByFramework = new Map<string, Set<string>>();
   /** Terminal tasks per framework, oldest first. */
   private readonly completedByFramework = new Map<string, string[]>();
+  /**
+   * Sums over an agent's or a framework's live tasks, memoised until its live set changes: the
+   * allocation loop and every launch ask for them, and recomputing walks every task each time.
+   * A cached value is exactly what a fresh walk would give (same set, same order), so replicas
+   * that reuse it and replicas that recompute it decide alike.
+   */
+  private readonly sumsByAgent = new Map<string, Map<string, unknown>>();
+  private readonly sumsByFramework = new Map<string, Map<string, unknown>>();
 
   constructor(private readonly maxCompletedPerFramework: number) {}
 
@@ -38,6 +46,21 @@ export class RegistryTables {
     return this.liveByAgent.get(agentId) ?? [];
   }
 
+  /** Live tasks of a framework in no particular order (sums only). */
+  liveTasksOfUnordered(frameworkId: string): Iterable<string> {
+    return this.liveByFramework.get(frameworkId) ?? [];
+  }
+
+  /** `compute()` over the agent's live tasks, memoised under `name` until that set changes. */
+  sumOnAgent<T>(agentId: string, name: string, compute: () => T): T {
+    return memo(this.sumsByAgent, agentId, name, compute);
+  }
+
+  /** `compute()` over the framework's live tasks, memoised under `name` until that set changes. */
+  sumOfFramework<T>(frameworkId: string, name: string, compute: () => T): T {
+    return memo(this.sumsByFramework, frameworkId, name, compute);
+  }
+
   completedTaskKeysOf(frameworkId: string): string[] {
     return this.completedByFramework.get(frameworkId) ?? [];
   }
@@ -50,6 +73,7 @@ export class RegistryTables {
     else {
       setOf(this.liveByAgent, task.agentId).add(key);
       setOf(this.liveByFramework, task.frameworkId).add(key);
+      this.liveSetChanged(task);
     }
   }
 
@@ -60,7 +84,13 @@ export class RegistryTables {
     if (!this.liveByFramework.get(task.frameworkId)?.has(key)) return;
     this.liveByAgent.get(task.agentId)?.delete(key);
     this.liveByFramework.get(task.frameworkId)?.delete(key);
+    this.liveSetChanged(task);
     this.complete(key, task);
+  }
+
+  private liveSetChanged(task: TaskEntry): void {
+    this.sumsByAgent.delete(task.agentId);
+    this.sumsByFramework.delete(task.frameworkId);
   }
 
   /** Forgets a terminal task (its id is being launched again). */
@@ -91,6 +121,8 @@ export class RegistryTables {
     this.liveByAgent.clear();
     this.liveByFramework.clear();
     this.completedByFramework.clear();
+    this.sumsByAgent.clear();
+    this.sumsByFramework.clear();
   }
 
   /** Tasks in a canonical snapshot order: live ones by key, then each framework's completed
@@ -102,6 +134,18 @@ export class RegistryTables {
     for (const frameworkId of frameworks) for (const key of this.completedByFramework.get(frameworkId)!) out.push(this.tasks.get(key)!);
     return out;
   }
+}
+
+function memo<T>(sums: Map<string, Map<string, unknown>>, owner: string, name: string, compute: () => T): T {
+  let byName = sums.get(owner);
+  if (!byName) {
+    byName = new Map();
+    sums.set(owner, byName);
+  }
+  if (byName.has(name)) return byName.get(name) as T;
+  const value = compute();
+  byName.set(name, value);
+  return value;
 }
 
 function setOf(map: Map<string, Set<string>>, key: string): Set<string> {

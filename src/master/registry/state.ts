@@ -123,23 +123,36 @@ export class RegistryState implements StatePart, RegistryView {
     return this.tables.liveTaskKeysOnAgent(agentId).map((key) => this.tables.tasks.get(key)!);
   }
 
-  /** Resources held by the agent's non-terminal tasks. */
+  /** Resources held by the agent's non-terminal tasks (shared: do not mutate). */
   usedOnAgent(agentId: string): ResourceAmounts {
-    let used = emptyAmounts();
-    for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) used = addAmounts(used, amountsOf(this.tables.tasks.get(key)!.resources));
-    return used;
+    return this.tables.sumOnAgent(agentId, 'amounts', () => {
+      let used = emptyAmounts();
+      for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) used = addAmounts(used, amountsOf(this.tables.tasks.get(key)!.resources));
+      return used;
+    });
   }
 
-  /** Resources held by the agent's non-terminal tasks, by the pool they draw on. */
+  /** Resources held by the agent's non-terminal tasks, by the pool they draw on (shared: do not mutate). */
   usedPoolsOnAgent(agentId: string): Pools {
-    let used = emptyPools();
-    for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) {
-      const resources = this.tables.tasks.get(key)!.resources;
-      // Most tasks use only unreserved resources: sum those without splitting by role.
-      if (resources.every((resource) => roleOfResource(resource) === UNRESERVED)) used.unreserved = addAmounts(used.unreserved, amountsOf(resources));
-      else used = addPools(used, poolsOf(resources));
-    }
-    return used;
+    return this.tables.sumOnAgent(agentId, 'pools', () => {
+      let used = emptyPools();
+      for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) {
+        const resources = this.tables.tasks.get(key)!.resources;
+        // Most tasks use only unreserved resources: sum those without splitting by role.
+        if (resources.every((resource) => roleOfResource(resource) === UNRESERVED)) used.unreserved = addAmounts(used.unreserved, amountsOf(resources));
+        else used = addPools(used, poolsOf(resources));
+      }
+      return used;
+    });
+  }
+
+  /** Resources held by the framework's non-terminal tasks (shared: do not mutate). */
+  usedByFramework(frameworkId: string): ResourceAmounts {
+    return this.tables.sumOfFramework(frameworkId, 'amounts', () => {
+      let used = emptyAmounts();
+      for (const key of this.tables.liveTasksOfUnordered(frameworkId)) used = addAmounts(used, amountsOf(this.tables.tasks.get(key)!.resources));
+      return used;
+    });
   }
 
   /** Number of frameworks ever created here (ids are numbered from it). */

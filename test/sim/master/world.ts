@@ -34,6 +34,7 @@ export const SIM_SETTINGS: Partial<EngineSettings> = {
   maxMissedHeartbeats: 5,
   schedulerHeartbeatMs: 5_000,
   allocationIntervalMs: 1_000,
+  allocationBatchMs: 100,
   defaultRefuseSeconds: 2,
 };
 

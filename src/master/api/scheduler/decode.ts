@@ -22,6 +22,8 @@ export function decodeCall(body: string): DecodeResult {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, message: 'Failed to convert JSON into Call protobuf: Expecting a JSON object' };
   }
+  const acknowledge = wellFormedAcknowledge(json as Record<string, unknown>);
+  if (acknowledge) return { ok: true, call: acknowledge };
   const parsed = callSchema.safeParse(withoutNulls(json), { reportInput: true });
   if (!parsed.success) {
     const { message, field } = describeIssues(parsed.error.issues);
@@ -30,6 +32,41 @@ export function decodeCall(body: string): DecodeResult {
   const reason = validateCall(parsed.data);
   if (reason !== null) return { ok: false, message: `Failed to validate scheduler::Call: ${reason.message}`, field: reason.field };
   return { ok: true, call: parsed.data as V1Call & { type: CallType } };
+}
+
+const BASE64 = /^[A-Za-z0-9+/\-_]*={0,2}$/;
+
+/**
+ * ACKNOWLEDGE is the hot call (one per status update). When it has exactly the members of a valid
+ * ACKNOWLEDGE and nothing else, the schema and the validation would pass it through unchanged, so
+ * it is returned as is; any other shape (extra or null members, wrong types) returns null and
+ * takes the general path with its error messages.
+ */
+export function wellFormedAcknowledge(json: Record<string, unknown>): (V1Call & { type: 'ACKNOWLEDGE' }) | null {
+  if (json['type'] !== 'ACKNOWLEDGE' || !hasOnlyKeys(json, ['type', 'framework_id', 'acknowledge'])) return null;
+  const ack = json['acknowledge'];
+  if (!isIdMessage(json['framework_id']) || !isPlainObject(ack) || !hasOnlyKeys(ack, ['agent_id', 'task_id', 'uuid'])) return null;
+  if (!isIdMessage(ack['agent_id']) || !isIdMessage(ack['task_id'])) return null;
+  const uuid = ack['uuid'];
+  if (typeof uuid !== 'string' || !BASE64.test(uuid)) return null;
+  return json as V1Call & { type: 'ACKNOWLEDGE' };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasOnlyKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
+  let count = 0;
+  for (const key in value) {
+    if (!keys.includes(key)) return false;
+    count++;
+  }
+  return count === keys.length;
+}
+
+function isIdMessage(value: unknown): boolean {
+  return isPlainObject(value) && typeof value['value'] === 'string' && hasOnlyKeys(value, ['value']);
 }
 
 /** Drops every `null` member of every object (protobuf JSON: null = unset). Arrays keep their

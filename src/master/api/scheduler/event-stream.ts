@@ -26,6 +26,7 @@ export class HttpEventStream implements SchedulerSink {
   private opened = false;
   private closedReason: string | null = null;
   private finished = false;
+  private corked = false;
   private readonly maxBufferedBytes: number;
 
   constructor(private readonly response: ServerResponse, private readonly options: EventStreamOptions = {}) {
@@ -85,7 +86,16 @@ export class HttpEventStream implements SchedulerSink {
 
   private write(event: V1Event): void {
     if (this.finished) return;
-    // One record per write: Node sends each write as its own HTTP chunk.
+    // One record per write: Node sends each write as its own HTTP chunk. The records of one
+    // event-loop turn leave corked together, in one syscall.
+    if (!this.corked) {
+      this.corked = true;
+      this.response.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.response.uncork();
+      });
+    }
     this.response.write(encodeRecord(event));
     if (this.response.writableLength > this.maxBufferedBytes) {
       this.finished = true;
