@@ -59,6 +59,9 @@ interface QueuedProposal {
   reject(error: Error): void;
 }
 
+/** Longest stretch the Raft loop runs before letting the event loop take a turn. */
+const RUN_SLICE_MS = 20;
+
 export type LeaderListener = (soft: SoftState, term: number) => void;
 
 export class RaftNode {
@@ -226,22 +229,29 @@ export class RaftNode {
     });
   }
 
+  /**
+   * Handles Readies until none is left or the turn's time slice is used up; then the event loop
+   * gets a turn (timers tick, sockets deliver) before the rest. A long run of committed entries
+   * (a burst of registrations, a catch-up after a restart) is so applied in slices, and this
+   * replica keeps heartbeating and voting meanwhile instead of stalling past an election timeout.
+   */
   private async run(): Promise<void> {
     if (this.running || this.stopped) return;
     this.running = true;
+    const deadline = this.options.clock.monotonicMs() + RUN_SLICE_MS;
     try {
       for (;;) {
         this.stepInputs();
         if (!this.core.hasReady()) break;
-        await this.handleReady(this.core.ready());
-        if (this.stopped) break;
+        await this.handleReady(this.core.ready(), deadline);
+        if (this.stopped || this.options.clock.monotonicMs() >= deadline) break;
       }
     } catch (error) {
       this.fail(error as Error);
     } finally {
       this.running = false;
     }
-    if (this.hasInputs() && !this.stopped && !this.fatal) this.schedule();
+    if ((this.hasInputs() || this.core.hasReady()) && !this.stopped && !this.fatal) this.schedule();
   }
 
   private hasInputs(): boolean {
@@ -277,7 +287,7 @@ export class RaftNode {
     else proposal.reject(new UnavailableError(`proposal refused: ${result.reason}`, { reason: result.reason }));
   }
 
-  private async handleReady(ready: Ready): Promise<void> {
+  private async handleReady(ready: Ready, deadline: number): Promise<void> {
     const { transport, store } = this.options;
     for (const message of ready.messages) transport.send(message);
     if (ready.hardState || ready.entries.length > 0 || ready.snapshot) {
@@ -287,9 +297,9 @@ export class RaftNode {
     for (const message of ready.messagesAfterPersist) transport.send(message);
     if (ready.softState) this.changeSoftState(ready.softState);
     if (ready.snapshot) this.restoreSnapshot(ready);
-    this.applyEntries(ready);
+    this.applyEntries(ready, deadline);
     for (const read of ready.readStates) this.reads.confirmed(read.context, read.index, this.appliedIndex);
-    this.core.advance(ready);
+    this.core.advance(ready, this.appliedIndex);
     this.maybeSnapshot();
   }
 
@@ -311,10 +321,14 @@ export class RaftNode {
     this.options.logger.info({ index: snapshot.meta.index, term: snapshot.meta.term }, 'restored state machine from leader snapshot');
   }
 
-  private applyEntries(ready: Ready): void {
-    const { stateMachine } = this.options;
+  /** Applies committed entries in order until `deadline` (at least one, so the log always moves). */
+  private applyEntries(ready: Ready, deadline: number): void {
+    const { stateMachine, clock } = this.options;
+    let appliedNow = 0;
     for (const entry of ready.committedEntries) {
       if (entry.index <= this.appliedIndex) continue;
+      if (appliedNow > 0 && clock.monotonicMs() >= deadline) break;
+      appliedNow++;
       assert(entry.index === this.appliedIndex + 1, `apply gap: applied ${this.appliedIndex}, next ${entry.index}`);
       let result: unknown = null;
       if (entry.type === EntryType.Normal && entry.data.length > 0) result = stateMachine.apply(entry.data, entry.index);

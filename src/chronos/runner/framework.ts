@@ -161,8 +161,10 @@ export class ChronosFramework {
     const waiting: PackRun[] = [];
     const byKey = new Map<string, { run: RunEntry; job: ChronosJob }>();
     let order = 0;
+    let queued = 0;
     for (const run of this.deps.part.activeRuns()) {
       order += 1;
+      if (run.machine.value === 'queued') queued += 1;
       if (run.machine.value !== 'queued' || this.launchingRuns.has(run.key)) continue;
       const job = this.deps.job(run.job);
       if (job === undefined || job.disabled) continue; // the leader's tick skips these
@@ -191,6 +193,9 @@ export class ChronosFramework {
       const refuse = waiting.length > packing.placements.length ? BUSY_REFUSE_SECONDS : IDLE_REFUSE_SECONDS;
       this.call({ type: 'DECLINE', decline: { offer_ids: packing.unused.map((value) => ({ value })), filters: { refuse_seconds: refuse } } });
     }
+    // Nothing waits: stop offers altogether (as Mesos asks of idle frameworks) instead of being
+    // offered every agent of a large cluster each cycle; the next queued run's REVIVE resumes them.
+    if (queued === 0) this.call({ type: 'SUPPRESS' });
   }
 
   /** ACCEPT first, then record `run.launched`; updates arriving meanwhile wait for it. */
@@ -214,7 +219,10 @@ export class ChronosFramework {
         .then(() => this.recordLaunch(run.key, taskId, agentId))
         .then(
           () => undefined,
-          (error: unknown) => this.deps.logger.warn({ err: error, run: run.key }, 'chronos launch failed; the run stays queued'),
+          (error: unknown) => {
+            this.deps.logger.warn({ err: error, run: run.key }, 'chronos launch failed; the run stays queued');
+            this.revive();
+          },
         )
         .finally(() => {
           this.launching.delete(taskId);

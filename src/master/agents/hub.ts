@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { isTerminalTaskState } from '../../actors/task-state.js';
 import type { StatusUpdate } from '../../agent/types.js';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
-import { ConflictError, ValidationError } from '../../lib/errors.js';
+import { ConflictError, NotLeaderError, UnavailableError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { FrameConnection } from '../../protocol/connection.js';
 import type { AgentToMaster, MasterToAgent } from '../../protocol/messages.js';
@@ -113,7 +113,10 @@ export class AgentHub {
             agentId = id;
           },
           (error: Error) => {
-            this.host.logger.warn({ err: error }, 'agent registration failed');
+            // Leadership lost mid-registration is expected (thousands of agents at once on a
+            // step-down): no stack trace each, the agent simply dials the new leader.
+            if (this.stopped || error instanceof NotLeaderError || error instanceof UnavailableError) this.host.logger.debug({ reason: error.message }, 'agent registration not completed');
+            else this.host.logger.warn({ err: error }, 'agent registration failed');
             connection.close(error);
           },
         );

@@ -159,7 +159,12 @@ export class RaftCore implements RaftCoreApi {
     return ready;
   }
 
-  advance(ready: Ready): void {
+  /**
+   * Step 6. `appliedThrough` (default: all of `ready.committedEntries`) lets the shell apply a
+   * prefix and take the rest from the next Ready: a long run of committed entries is then applied
+   * in slices, with ticks and messages handled in between.
+   */
+  advance(ready: Ready, appliedThrough?: number): void {
     assert(this.outstanding === ready, 'advance() must be given the Ready last returned by ready()');
     this.outstanding = null;
     const r = this.r;
@@ -167,10 +172,11 @@ export class RaftCore implements RaftCoreApi {
     const last = ready.entries[ready.entries.length - 1];
     if (last !== undefined) r.log.stableTo(last.index, last.term);
     if (r.role === 'leader') selfPersisted(r, r.log.stableLastIndex());
-    const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
+    const applied = appliedThrough === undefined ? ready.committedEntries : ready.committedEntries.filter((entry) => entry.index <= appliedThrough);
+    const lastApplied = applied[applied.length - 1];
     if (lastApplied !== undefined) {
       r.log.appliedTo(lastApplied.index);
-      applyConfEntries(r, ready.committedEntries);
+      applyConfEntries(r, applied);
     }
   }
 

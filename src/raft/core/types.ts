@@ -10,7 +10,8 @@
  *   3. persist `hardState`, `snapshot` and `entries` in ONE synced batch;
  *   4. send `ready.messagesAfterPersist` (votes, append acknowledgements, vote requests);
  *   5. apply `committedEntries` to the state machine, answer `readStates`;
- *   6. `advance(ready)`.
+ *   6. `advance(ready)`, or `advance(ready, index)` when only the committed entries through
+ *      `index` were applied (the rest come again in the next Ready).
  * Only one Ready is outstanding at a time: hasReady() is false between ready() and advance().
  * tick/step/propose may be called in between (e.g. while the persist is in flight); their
  * outputs go into the next Ready.

@@ -53,6 +53,8 @@ export class Net {
   /** Every message that left a node, in order (tests count them). */
   readonly sent: Message[] = [];
   drop: (m: Message) => boolean = () => false;
+  /** Apply at most this many committed entries per Ready (advance(ready, index)); the rest wait. */
+  applyAtMost = Number.POSITIVE_INFINITY;
   private readonly leaderOfTerm = new Map<number, NodeId>();
   private readonly options = new Map<NodeId, NodeOptions>();
   private readonly bootstrapConfs = new Map<NodeId, ConfState>();
@@ -152,7 +154,8 @@ export class Net {
     if (ready.snapshot !== null) this.restoreMachine(id, ready.snapshot);
     const machine = this.applied.get(id)!;
     const indexes = this.appliedIndexes.get(id)!;
-    for (const entry of ready.committedEntries) {
+    const applying = ready.committedEntries.slice(0, this.applyAtMost);
+    for (const entry of applying) {
       expect(entry.index, 'applied out of order').toBeGreaterThan(indexes.at(-1) ?? 0);
       if (entry.type === EntryType.Normal && entry.data.length > 0) {
         machine.push(dec(entry.data));
@@ -160,7 +163,8 @@ export class Net {
       }
     }
     this.readStates.get(id)!.push(...ready.readStates);
-    core.advance(ready);
+    if (applying.length === ready.committedEntries.length) core.advance(ready);
+    else core.advance(ready, applying.at(-1)?.index ?? core.status().appliedIndex);
   }
 
   private persist(id: NodeId, ready: Ready): void {
