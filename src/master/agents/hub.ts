@@ -56,6 +56,9 @@ export type AgentCommand =
   | { t: 'frameworkMessage'; frameworkId: string; executorId: string; data: string }
   | { t: 'shutdown'; reason: string };
 
+/** Agent links closed per event-loop turn when a session stops. */
+const CLOSE_SLICE = 250;
+
 export class AgentHub {
   private readonly links = new Map<string, Link>();
   private readonly missed = new Map<string, number>();
@@ -281,10 +284,19 @@ export class AgentHub {
     if (this.stopped) return;
     this.stopped = true;
     this.timer?.cancel();
-    for (const link of this.links.values()) {
-      link.connection.send({ t: 'notLeader', leaderHint });
-      link.connection.close();
-    }
+    const links = [...this.links.values()];
     this.links.clear();
+    // Thousands of sockets to close: a slice per event-loop turn, so a deposed leader goes on
+    // answering Raft (as a follower now) instead of stalling for the whole fleet.
+    const closeSlice = (from: number): void => {
+      const to = Math.min(links.length, from + CLOSE_SLICE);
+      for (let i = from; i < to; i++) {
+        const link = links[i]!;
+        link.connection.send({ t: 'notLeader', leaderHint });
+        link.connection.close();
+      }
+      if (to < links.length) setImmediate(() => closeSlice(to));
+    };
+    closeSlice(0);
   }
 }

@@ -31,6 +31,9 @@ import { LeaderScheduler } from './scheduler.js';
 import type { SchedulerPort } from './scheduler-port.js';
 import { Subscriptions } from './subscriptions.js';
 
+/** Agents per `reg.leader.changed` entry when a new leader takes over. */
+const LEADER_CHANGE_SLICE = 250;
+
 export interface EngineSettings {
   /** Agent heartbeat interval (`--agent-heartbeat-ms`, default 1 s). */
   agentHeartbeatMs: number;
@@ -142,7 +145,14 @@ export class LeaderSession implements HubHost {
   async start(): Promise<void> {
     await this.deps.node.readBarrier();
     if (this.stopped) return;
-    await this.propose({ t: 'reg.leader.changed', nowMs: this.clock.nowMs() });
+    // The previous term's sessions end in slices of agents (one entry each), so no replica
+    // applies the whole fleet in one go; the frameworks go with the first slice.
+    const nowMs = this.clock.nowMs();
+    const active = [...this.registry.agents()].filter((agent) => agent.machine.value === 'active').map((agent) => agent.id);
+    const slices: string[][] = [];
+    for (let at = 0; at < active.length; at += LEADER_CHANGE_SLICE) slices.push(active.slice(at, at + LEADER_CHANGE_SLICE));
+    if (slices.length === 0) slices.push([]);
+    await Promise.all(slices.map((agentIds, i) => this.propose({ t: 'reg.leader.changed', nowMs, agentIds, frameworks: i === 0 })));
     if (this.stopped) return;
     for (const agent of this.registry.agents()) this.armDeadline({ kind: 'agent', id: agent.id }, agent.machine.context.deadline);
     for (const framework of this.registry.frameworks()) this.armDeadline({ kind: 'framework', id: framework.id }, framework.machine.context.deadline);

@@ -69,7 +69,13 @@ export type RegistryCommand =
   /** Releases dynamically reserved, unused resources back to the unreserved pool; whole or nothing. */
   | { t: 'reg.unreserve'; agentId: string; resources: WireResource[]; nowMs: number }
   /** A new leader took over: subscriptions ended, agents must re-register. */
-  | { t: 'reg.leader.changed'; nowMs: number }
+  /**
+   * A new leader ends the previous term's sessions. Without `agentIds` (and in logs written
+   * before slices existed) every framework and active agent at once; with them, only the named
+   * agents, and the frameworks only when `frameworks` is true — a large fleet is so handled in
+   * several small entries instead of one that stalls every replica applying it.
+   */
+  | { t: 'reg.leader.changed'; nowMs: number; agentIds?: string[]; frameworks?: boolean }
   /** A deadline from a machine's context passed (failover timeout, re-register timeout…). */
   | { t: 'reg.deadline'; kind: 'agent' | 'framework'; id: string; event: string; nowMs: number }
   /**
@@ -240,8 +246,12 @@ export function validateRegistryCommand(command: unknown): CommandProblem | null
     case 'reg.unreserve':
       if (!isNonEmpty(c['agentId'])) return problem('agentId', 'is required');
       return checkReservationResources(c['resources']);
-    case 'reg.leader.changed':
+    case 'reg.leader.changed': {
+      const ids = c['agentIds'];
+      if (ids !== undefined && !(Array.isArray(ids) && ids.every(isNonEmpty))) return problem('agentIds', 'must be a list of agent ids');
+      if (c['frameworks'] !== undefined && typeof c['frameworks'] !== 'boolean') return problem('frameworks', 'must be a boolean');
       return null;
+    }
     case 'reg.deadline': {
       const kind = c['kind'];
       if (kind !== 'agent' && kind !== 'framework') return problem('kind', 'must be agent or framework');

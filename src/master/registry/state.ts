@@ -243,7 +243,7 @@ export class RegistryState implements StatePart, RegistryView {
       case 'reg.unreserve':
         return this.changeReservations(command.agentId, 'unreserve', command.resources);
       case 'reg.leader.changed':
-        return this.leaderChanged(command.nowMs);
+        return this.leaderChanged(command.nowMs, command.agentIds, command.frameworks ?? command.agentIds === undefined);
       case 'reg.deadline':
         return command.kind === 'agent'
           ? this.stepAgent(command.id, { type: command.event, nowMs: command.nowMs } as AgentEvent)
@@ -399,8 +399,8 @@ export class RegistryState implements StatePart, RegistryView {
     return agent;
   }
 
-  private leaderChanged(nowMs: number): ApplyResult {
-    for (const entry of this.tables.frameworks.values()) {
+  private leaderChanged(nowMs: number, agentIds: readonly string[] | undefined, frameworks: boolean): ApplyResult {
+    for (const entry of frameworks ? this.tables.frameworks.values() : []) {
       if (entry.machine.value !== 'subscribed') continue;
       this.stepFramework(entry.id, { type: 'framework.leaderChanged', nowMs });
       // A leader change is not the scheduler's failure: give it time to find the new leader even
@@ -411,7 +411,8 @@ export class RegistryState implements StatePart, RegistryView {
         entry.machine = { value: entry.machine.value, context: { ...context, deadline: { ...context.deadline, atMs: graceUntil } } };
       }
     }
-    for (const entry of this.tables.agents.values()) {
+    const agents = agentIds === undefined ? this.tables.agents.values() : agentIds.flatMap((id) => this.tables.agents.get(id) ?? []);
+    for (const entry of agents) {
       if (entry.machine.value !== 'active') continue;
       this.stepAgent(entry.id, { type: 'agent.leaderChanged', nowMs });
     }

@@ -95,6 +95,21 @@ describe('registry: agents', () => {
     expect(r.registry.agent('a1')!.machine.value).toBe('unreachable');
   });
 
+  it('a leader change in slices ends only the named agents, and the frameworks only when asked', () => {
+    const r = new TestRegistry();
+    r.registerAgent('a1');
+    r.registerAgent('a2');
+    const fw = r.subscribe();
+    expect(r.apply({ t: 'reg.leader.changed', nowMs: T0 + 1, agentIds: ['a2', 'unknown'], frameworks: false }).ok).toBe(true);
+    expect(r.registry.agent('a1')!.machine.value).toBe('active');
+    expect(r.registry.agent('a2')!.machine.value).toBe('disconnected');
+    expect(r.registry.framework(fw)!.machine.value).toBe('subscribed');
+    expect(r.apply({ t: 'reg.leader.changed', nowMs: T0 + 1, agentIds: ['a1'], frameworks: true }).ok).toBe(true);
+    expect(r.registry.agent('a1')!.machine.value).toBe('disconnected');
+    expect(r.registry.framework(fw)!.machine.value).toBe('disconnected');
+    expect(r.apply({ t: 'reg.leader.changed', nowMs: T0 + 1, agentIds: [''] }).ok).toBe(false);
+  });
+
   it('refuses a removed agent coming back', () => {
     const r = new TestRegistry();
     r.registerAgent('a1');
