@@ -136,7 +136,7 @@ export const takeoverScenario: Scenario = {
     const cli = kairosCli();
     if (cli.path === null) throw new Error(cli.reason);
     const agents = context.quick ? 300 : 5_000;
-    const replicas = await startMasters(context, cli.path, { scenario: 'takeover' });
+    const replicas = await startMasters(context, cli.path, { scenario: 'takeover', nodeArgs: process.env['TAKEOVER_MASTER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [] });
     const fleet = new SimFleet({ masters: replicas.map((r) => r.http), count: agents, taskDurationMs: null, resources: 'cpus:2;mem:2048' });
     const framework = new BenchFramework();
     try {

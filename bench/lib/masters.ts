@@ -74,7 +74,7 @@ export async function startMasters(context: ScenarioContext, cli: string, option
     replica.process = startProcess({
       name: replica.id,
       command: process.execPath,
-      args: [...(options.nodeArgs ?? []), cli, 'master', '--id', replica.id, '--peers', peers, '--http', replica.http, '--data-dir', replica.dataDir, '--log-level', 'warn'],
+      args: [...(options.nodeArgs ?? []), cli, 'master', '--id', replica.id, '--peers', peers, '--http', replica.http, '--data-dir', replica.dataDir, '--log-level', process.env['BENCH_MASTER_LOG_LEVEL'] ?? 'warn'],
       logPath: `${replica.dataDir}.log`,
       ...(options.cwdInDataDir ? { cwd: replica.dataDir } : {}),
     });

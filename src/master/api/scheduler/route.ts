@@ -5,7 +5,9 @@
  * headers / framework and stream id → the port. Error bodies are plain text, as Mesos sends them.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SystemClock } from '../../../lib/clock.js';
 import { KairosError, httpStatusOf } from '../../../lib/errors.js';
+import { TurnBudget } from '../../../lib/turn-budget.js';
 import type { SchedulerPort, Subscription, V1Call } from '../../leader/scheduler-port.js';
 import type { MasterContext } from '../context.js';
 import { decodeCall } from './decode.js';
@@ -21,6 +23,8 @@ export interface SchedulerRouteOptions {
   maxBufferedBytes?: number;
   /** How long a request waits for a leader before 503 (default 2 s). */
   leaderWaitMs?: number;
+  /** Handling time given to calls per event-loop turn before the rest wait a turn (default 10 ms). */
+  turnBudgetMs?: number;
 }
 
 /** The port the onRequest gate chose for a request. */
@@ -28,6 +32,9 @@ const portOf = new WeakMap<FastifyRequest, SchedulerPort>();
 
 export function registerSchedulerRoutes(app: FastifyInstance, context: MasterContext, options: SchedulerRouteOptions = {}): void {
   const streams = new StreamRegistry();
+  // Calls are handled a budget's worth per event-loop turn: a burst of thousands of ACCEPTs
+  // must not hold the loop for seconds (the Raft heartbeats of this leader run on it too).
+  const admission = new TurnBudget(new SystemClock(), options.turnBudgetMs ?? 10);
 
   void app.register(async (scope) => {
     // Our own Content-Type rules (415/400 texts), so take every body as a string.
@@ -53,6 +60,7 @@ export function registerSchedulerRoutes(app: FastifyInstance, context: MasterCon
   });
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    await admission.admit();
     const port = portOf.get(request)!;
     const body = typeof request.body === 'string' ? request.body : '';
     const decoded = decodeCall(body);
