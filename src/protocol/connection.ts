@@ -46,6 +46,7 @@ export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> 
       this.corked = true;
       socket.cork();
       process.nextTick(() => {
+        if (!this.corked) return;
         this.corked = false;
         socket.uncork();
       });
@@ -57,6 +58,12 @@ export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> 
   close(error: Error | null = null): void {
     if (this.closed) return;
     this.closed = true;
+    // A message sent just before closing (refused, notLeader, shutdown) is still corked: hand it
+    // to the socket before destroying it.
+    if (this.corked) {
+      this.corked = false;
+      (this.socket as Socket).uncork();
+    }
     this.socket.destroy();
     this.onClose(error);
   }
