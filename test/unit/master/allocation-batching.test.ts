@@ -1,0 +1,71 @@
+/**
+ * Event-triggered allocation cycles are batched: the first trigger after a quiet spell runs at
+ * once; triggers within `batchMs` of the last cycle's end share one cycle when the gap is over.
+ * Method: the real AllocationLoop on a manual clock, counting cycles by the calls it makes to
+ * read the offerable frameworks (the first thing a cycle does).
+ */
+import { describe, expect, it } from 'vitest';
+import { AllocatorPool } from '../../../src/allocator/pool.js';
+import { silentLogger } from '../../../src/lib/log.js';
+import { AllocationLoop } from '../../../src/master/leader/allocation.js';
+import { OfferBook } from '../../../src/master/leader/offers.js';
+import { RegistryState } from '../../../src/master/registry/state.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+
+function loopWith(batchMs: number): { loop: AllocationLoop; clock: ManualClock; cycles: () => number } {
+  const clock = new ManualClock();
+  let cycles = 0;
+  const loop = new AllocationLoop({
+    registry: new RegistryState(),
+    offers: new OfferBook(1),
+    pool: new AllocatorPool({ mode: 'inline' }),
+    policy: 'drf',
+    clock,
+    logger: silentLogger(),
+    intervalMs: 60_000,
+    batchMs,
+    offerableFrameworks: () => {
+      cycles++;
+      return [];
+    },
+    isAgentOfferable: () => true,
+    deliver: () => undefined,
+  });
+  return { loop, clock, cycles: () => cycles };
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('allocation batching', () => {
+  it('runs the first trigger at once and folds a burst into one cycle after the gap', async () => {
+    const { loop, clock, cycles } = loopWith(100);
+    loop.trigger();
+    await settle();
+    expect(cycles()).toBe(1);
+    for (let i = 0; i < 5; i++) loop.trigger();
+    await settle();
+    expect(cycles()).toBe(1);
+    clock.advance(99);
+    await settle();
+    expect(cycles()).toBe(1);
+    clock.advance(1);
+    await settle();
+    expect(cycles()).toBe(2);
+    // Quiet for longer than the gap: the next trigger runs at once again.
+    clock.advance(500);
+    loop.trigger();
+    await settle();
+    expect(cycles()).toBe(3);
+    loop.stop();
+  });
+
+  it('with batchMs 0 every trigger after a cycle runs at once', async () => {
+    const { loop, cycles } = loopWith(0);
+    for (let i = 0; i < 3; i++) {
+      loop.trigger();
+      await settle();
+    }
+    expect(cycles()).toBe(3);
+    loop.stop();
+  });
+});
