@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { decode, encode } from '../lib/codec.js';
 import { ProtocolError } from '../lib/errors.js';
+import { TurnCork } from '../lib/turn-cork.js';
 import { FrameDecoder, frameParts } from '../raft/transport/framing.js';
 import { AGENT_FRAME_KIND, AGENT_MAX_FRAME_BYTES, type AgentMessage } from './messages.js';
 
@@ -17,12 +18,14 @@ export const AGENT_UPGRADE_PROTOCOL = 'kairos-agent/1';
 export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> {
   private readonly decoder = new FrameDecoder(AGENT_MAX_FRAME_BYTES);
   private closed = false;
-  private corked = false;
+  /** Null for a duplex that cannot cork (test pipes): each message is then its own write. */
+  private readonly cork: TurnCork | null;
   onMessage: (message: In) => void = () => {};
   onClose: (error: Error | null) => void = () => {};
 
   constructor(readonly socket: Socket | Duplex, head?: Buffer) {
     (socket as Socket).setNoDelay?.(true);
+    this.cork = typeof socket.cork === 'function' ? new TurnCork(socket) : null;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (error: Error) => this.close(error));
     socket.on('close', () => this.close(null));
@@ -39,18 +42,9 @@ export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> 
   /** Queues one message; false once the connection is closed (the message is dropped). */
   send(message: Out): boolean {
     if (this.closed) return false;
-    // Everything sent in one turn of the event loop leaves in one corked write (one writev): a
-    // leader launching 40 tasks on an agent, or acking a batch of its updates, makes one syscall.
-    const socket = this.socket as Socket;
-    if (!this.corked && typeof socket.cork === 'function') {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        if (!this.corked) return;
-        this.corked = false;
-        socket.uncork();
-      });
-    }
+    // Everything sent in one turn of the event loop leaves in one write: a leader launching 40
+    // tasks on an agent, or acking a batch of its updates, makes one syscall.
+    this.cork?.hold();
     for (const part of frameParts(AGENT_FRAME_KIND, encode(message))) this.socket.write(part);
     return true;
   }
@@ -60,10 +54,7 @@ export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> 
     this.closed = true;
     // A message sent just before closing (refused, notLeader, shutdown) is still corked: hand it
     // to the socket before destroying it.
-    if (this.corked) {
-      this.corked = false;
-      (this.socket as Socket).uncork();
-    }
+    this.cork?.flush();
     this.socket.destroy();
     this.onClose(error);
   }

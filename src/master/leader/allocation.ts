@@ -107,9 +107,9 @@ export class AllocationLoop {
     this.running = true;
     try {
       this.again = false;
-      const startedMs = performance.now();
+      const startedMs = this.host.clock.monotonicMs();
       await this.once();
-      this.stats.busyMs += performance.now() - startedMs;
+      this.stats.busyMs += this.host.clock.monotonicMs() - startedMs;
     } catch (error) {
       this.host.logger.warn({ err: error }, 'allocation cycle failed');
     } finally {

@@ -22,16 +22,14 @@ import {
   addPools,
   agentPools,
   changeReservations,
-  emptyPools,
   fittingReservations,
   frameworkRole,
   poolsFitAlongside,
   poolsOf,
-  roleOfResource,
-  UNRESERVED,
   type Pools,
 } from './reservations.js';
-import { addAmounts, amountsOf, emptyAmounts, type ResourceAmounts } from './resources.js';
+import type { ResourceAmounts } from './resources.js';
+import { usedByFramework, usedOnAgent, usedPoolsOnAgent } from './usage.js';
 import type { AgentEntry, FrameworkEntry, FrameworkInfoJson, RegistryView, TaskEntry, TaskStatusEntry, WireResource } from './types.js';
 
 export interface RegistryOptions {
@@ -125,34 +123,17 @@ export class RegistryState implements StatePart, RegistryView {
 
   /** Resources held by the agent's non-terminal tasks (shared: do not mutate). */
   usedOnAgent(agentId: string): ResourceAmounts {
-    return this.tables.sumOnAgent(agentId, 'amounts', () => {
-      let used = emptyAmounts();
-      for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) used = addAmounts(used, amountsOf(this.tables.tasks.get(key)!.resources));
-      return used;
-    });
+    return usedOnAgent(this.tables, agentId);
   }
 
   /** Resources held by the agent's non-terminal tasks, by the pool they draw on (shared: do not mutate). */
   usedPoolsOnAgent(agentId: string): Pools {
-    return this.tables.sumOnAgent(agentId, 'pools', () => {
-      let used = emptyPools();
-      for (const key of this.tables.liveTasksOnAgentUnordered(agentId)) {
-        const resources = this.tables.tasks.get(key)!.resources;
-        // Most tasks use only unreserved resources: sum those without splitting by role.
-        if (resources.every((resource) => roleOfResource(resource) === UNRESERVED)) used.unreserved = addAmounts(used.unreserved, amountsOf(resources));
-        else used = addPools(used, poolsOf(resources));
-      }
-      return used;
-    });
+    return usedPoolsOnAgent(this.tables, agentId);
   }
 
   /** Resources held by the framework's non-terminal tasks (shared: do not mutate). */
   usedByFramework(frameworkId: string): ResourceAmounts {
-    return this.tables.sumOfFramework(frameworkId, 'amounts', () => {
-      let used = emptyAmounts();
-      for (const key of this.tables.liveTasksOfUnordered(frameworkId)) used = addAmounts(used, amountsOf(this.tables.tasks.get(key)!.resources));
-      return used;
-    });
+    return usedByFramework(this.tables, frameworkId);
   }
 
   /** Number of frameworks ever created here (ids are numbered from it). */

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { V1Call } from '../../leader/scheduler-port.js';
-import { callSchema, type CallType } from './schema.js';
+import { BASE64, callSchema, type CallType } from './schema.js';
 import { validateCall } from './validate.js';
 
 export type DecodeResult =
@@ -33,8 +33,6 @@ export function decodeCall(body: string): DecodeResult {
   if (reason !== null) return { ok: false, message: `Failed to validate scheduler::Call: ${reason.message}`, field: reason.field };
   return { ok: true, call: parsed.data as V1Call & { type: CallType } };
 }
-
-const BASE64 = /^[A-Za-z0-9+/\-_]*={0,2}$/;
 
 /**
  * ACKNOWLEDGE is the hot call (one per status update). When it has exactly the members of a valid

@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { SchedulerSink, V1Event } from '../../leader/scheduler-port.js';
+import { TurnCork } from '../../../lib/turn-cork.js';
 import { encodeRecord } from './recordio.js';
 
 /** Default cap on bytes queued for one slow reader before its subscription is dropped. */
@@ -26,11 +27,12 @@ export class HttpEventStream implements SchedulerSink {
   private opened = false;
   private closedReason: string | null = null;
   private finished = false;
-  private corked = false;
+  private readonly cork: TurnCork;
   private readonly maxBufferedBytes: number;
 
   constructor(private readonly response: ServerResponse, private readonly options: EventStreamOptions = {}) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.cork = new TurnCork(response);
     response.on('close', () => {
       if (this.finished) return;
       this.finished = true;
@@ -88,14 +90,7 @@ export class HttpEventStream implements SchedulerSink {
     if (this.finished) return;
     // One record per write: Node sends each write as its own HTTP chunk. The records of one
     // event-loop turn leave corked together, in one syscall.
-    if (!this.corked) {
-      this.corked = true;
-      this.response.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.response.uncork();
-      });
-    }
+    this.cork.hold();
     this.response.write(encodeRecord(event));
     if (this.response.writableLength > this.maxBufferedBytes) {
       this.finished = true;
@@ -107,6 +102,7 @@ export class HttpEventStream implements SchedulerSink {
 
   private end(): void {
     this.finished = true;
+    this.cork.flush();
     this.response.end();
   }
 }

@@ -34,7 +34,9 @@ const num = z.preprocess((v) => (typeof v === 'string' && NUMERIC_STRING.test(v)
 const int = z.preprocess((v) => (typeof v === 'string' && NUMERIC_STRING.test(v) ? Number(v) : v), z.number({ error: 'Expecting a number' }).int('Expecting an integer'));
 const str = z.string({ error: 'Expecting a string' });
 const bool = z.boolean({ error: 'Expecting a boolean' });
-const bytes = str.regex(/^[A-Za-z0-9+/\-_]*={0,2}$/, 'Failed to decode base64');
+/** Protobuf `bytes` in JSON: base64, standard or URL-safe alphabet. */
+export const BASE64 = /^[A-Za-z0-9+/\-_]*={0,2}$/;
+const bytes = str.regex(BASE64, 'Failed to decode base64');
 /** An opaque message the master stores or forwards as is. */
 const message = z.looseObject({});
 const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
