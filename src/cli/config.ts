@@ -16,7 +16,7 @@ export const masterConfigSchema = z.object({
   http: address,
   dataDir: z.string().min(1),
   tickMs: z.number().int().min(1).max(1000).default(10),
-  electionTicks: z.number().int().min(3).max(1000).default(40),
+  electionTicks: z.number().int().min(3).max(1000).default(100),
   heartbeatTicks: z.number().int().min(1).max(500).default(5),
   snapshotEntries: z.number().int().min(100).default(20_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

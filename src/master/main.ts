@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { MasterConfig } from '../cli/config.js';
 import { SystemClock } from '../lib/clock.js';
+import { watchLoopStalls } from '../lib/loop-stalls.js';
 import type { Logger } from '../lib/log.js';
 import { SeededRng, seedFromCrypto } from '../lib/rng.js';
 import { defaultRaftConfig } from '../raft/core/types.js';
@@ -97,10 +98,18 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     await server.listen({ host, port });
   }
   logger.info({ http: config.http, raft: config.peers[config.id], dataDir: config.dataDir }, 'master replica serving');
+  // A stall near the election timeout costs leadership: say so where the elections are logged.
+  const electionTimeoutMs = config.electionTicks * config.tickMs;
+  const stalls = watchLoopStalls(new SystemClock(), {
+    everyMs: 50,
+    thresholdMs: Math.max(100, electionTimeoutMs / 4),
+    onStall: (stalledMs) => logger.warn({ stalledMs: Math.round(stalledMs), electionTimeoutMs, leader: node.isLeader }, 'event loop stalled'),
+  });
   return {
     context,
     server,
     async stop() {
+      stalls.stop();
       const wasLeader = node.isLeader;
       if (wasLeader) {
         // Hand over while the node still runs, so the new leader's HTTP address is applied here.

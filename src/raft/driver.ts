@@ -270,21 +270,31 @@ export class RaftNode {
     for (const message of inbox) this.core.step(message);
     const queued = this.queuedProposals;
     this.queuedProposals = [];
-    for (const proposal of queued) this.proposeNow(proposal);
+    // One refusal shared by the round: thousands of proposals queued behind a lost leadership
+    // would otherwise each capture a stack trace.
+    const refusals = new Map<string, Error>();
+    for (const proposal of queued) this.proposeNow(proposal, refusals);
     const readContext = this.isLeader ? this.reads.startRound() : null;
     if (readContext && !this.core.readIndex(readContext)) {
       this.reads.rejectAll(() => new NotLeaderError(this.soft.leader));
     }
   }
 
-  private proposeNow(proposal: QueuedProposal): void {
+  private proposeNow(proposal: QueuedProposal, refusals: Map<string, Error>): void {
     const result = proposal.change ? this.core.proposeConfChange(proposal.change) : this.core.propose(proposal.data);
     if (result.ok) {
       this.proposals.wait(result.index, result.term, proposal.timeoutMs).then(proposal.resolve, proposal.reject);
       return;
     }
-    if (result.reason === 'notLeader') proposal.reject(new NotLeaderError(result.leaderHint));
-    else proposal.reject(new UnavailableError(`proposal refused: ${result.reason}`, { reason: result.reason }));
+    const key = result.reason === 'notLeader' ? `notLeader:${result.leaderHint ?? ''}` : result.reason;
+    let error = refusals.get(key);
+    if (!error) {
+      error = result.reason === 'notLeader'
+        ? new NotLeaderError(result.leaderHint)
+        : new UnavailableError(`proposal refused: ${result.reason}`, { reason: result.reason });
+      refusals.set(key, error);
+    }
+    proposal.reject(error);
   }
 
   private async handleReady(ready: Ready, deadline: number): Promise<void> {

@@ -57,7 +57,7 @@ export type AgentCommand =
   | { t: 'shutdown'; reason: string };
 
 /** Agent links closed per event-loop turn when a session stops. */
-const CLOSE_SLICE = 250;
+const CLOSE_SLICE = 100;
 
 export class AgentHub {
   private readonly links = new Map<string, Link>();

@@ -14,8 +14,8 @@ import type { PolicyName } from '../../allocator/types.js';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { RegistryState } from '../registry/state.js';
-import { addPools, agentPools, frameworkRole, poolOf, totalOfPools, UNRESERVED } from '../registry/reservations.js';
-import { addAmounts, amountsOf, emptyAmounts, fitsIn, isEmptyAmounts, portCount, takePorts, type ResourceAmounts } from '../registry/resources.js';
+import { addPools, agentPools, agentTotal, frameworkRole, poolOf, UNRESERVED } from '../registry/reservations.js';
+import { addAmounts, emptyAmounts, fitsIn, isEmptyAmounts, portCount, RESOURCE_EPSILON, takePorts, type ResourceAmounts } from '../registry/resources.js';
 import type { AgentEntry, FrameworkEntry } from '../registry/types.js';
 import type { Offer, OfferBook } from './offers.js';
 
@@ -45,8 +45,29 @@ export function roleOf(framework: FrameworkEntry): string {
   return frameworkRole(framework.info);
 }
 
-function toSet(amounts: ResourceAmounts): ResourceSet {
+type CountSet = Required<Pick<ResourceSet, 'cpus' | 'mem' | 'disk' | 'gpus' | 'ports'>>;
+
+function toSet(amounts: ResourceAmounts): CountSet {
   return { cpus: amounts.cpus, mem: amounts.mem, disk: amounts.disk, gpus: amounts.gpus, ports: portCount(amounts.ports) };
+}
+
+const COUNT_KINDS = ['cpus', 'mem', 'disk', 'gpus', 'ports'] as const;
+
+function addCounts(set: CountSet, more: CountSet): void {
+  for (const kind of COUNT_KINDS) set[kind] += more[kind];
+}
+
+function nothingFree(total: CountSet, allocated: CountSet, offered: CountSet): boolean {
+  return COUNT_KINDS.every((kind) => total[kind] - allocated[kind] - offered[kind] <= RESOURCE_EPSILON);
+}
+
+/** Adds `amounts` to `set` in place (port counts add: offers and tasks never share a port). */
+function addSet(set: CountSet, amounts: ResourceAmounts): void {
+  set.cpus += amounts.cpus;
+  set.mem += amounts.mem;
+  set.disk += amounts.disk;
+  set.gpus += amounts.gpus;
+  set.ports += portCount(amounts.ports);
 }
 
 /** What the loop has done since this leader started it (metrics). */
@@ -126,28 +147,44 @@ export class AllocationLoop {
     const nowMs = clock.nowMs();
     const frameworks = this.host.offerableFrameworks();
     if (frameworks.length === 0) return;
-    const agents = [...registry.agents()].filter((agent) => this.host.isAgentOfferable(agent));
-    if (agents.length === 0) return;
-    const agentIndex = new Map(agents.map((agent, index) => [agent.id, index]));
+    const agents: AgentEntry[] = [];
+    const agentInputs: AgentInput[] = [];
     const reservationRoles = new Set<string>();
-    const agentInputs: AgentInput[] = agents.map((agent) => {
+    // Agents with nothing left to offer (all used or offered) stay out of the view: most agents
+    // of a busy cluster are so, and packing them every cycle was most of its cost. Their totals
+    // still count toward the cluster's (DRF shares), as one stand-in agent with nothing free.
+    const saturated = toSet(emptyAmounts());
+    for (const agent of registry.agents()) {
+      if (!this.host.isAgentOfferable(agent)) continue;
+      const total = toSet(agentTotal(agent));
+      const allocated = toSet(registry.usedOnAgent(agent.id));
+      const offered = toSet(offers.committedOnAgent(agent.id));
+      if (nothingFree(total, allocated, offered)) {
+        addCounts(saturated, total);
+        continue;
+      }
       const priority = Number(agent.attributes['priority']);
       const reservations = this.reservationInputs(agent);
       for (const reservation of reservations) reservationRoles.add(reservation.role);
-      return {
-        total: toSet(amountsOf(agent.resources)),
-        allocated: toSet(registry.usedOnAgent(agent.id)),
-        offered: toSet(offers.committedOnAgent(agent.id)),
+      agents.push(agent);
+      agentInputs.push({
+        total,
+        allocated,
+        offered,
         active: true,
         attributes: agent.attributes,
         ...(reservations.length > 0 ? { reservations } : {}),
         ...(Number.isFinite(priority) ? { priority } : {}),
-      };
-    });
+      });
+    }
+    if (agents.length === 0) return;
+    if (COUNT_KINDS.some((kind) => saturated[kind] > 0)) agentInputs.push({ total: saturated, allocated: saturated, offered: toSet(emptyAmounts()), active: true, attributes: {} });
+    const agentIndex = new Map(agents.map((agent, index) => [agent.id, index]));
     const roles = [...new Set([...frameworks.map(roleOf), ...reservationRoles])];
     const frameworkInputs: FrameworkInput[] = frameworks.map((framework) => {
-      let held = registry.usedByFramework(framework.id);
-      for (const offer of offers.offersOfFramework(framework.id)) held = addAmounts(held, offer.amounts);
+      // The allocator needs counts only: sum scalars and port counts without range arithmetic.
+      const held = toSet(registry.usedByFramework(framework.id));
+      for (const offer of offers.offersOfFramework(framework.id)) addSet(held, offer.amounts);
       const filters = offers
         .filtersOf(framework.id, nowMs)
         .filter((filter) => agentIndex.has(filter.agentId))
@@ -156,20 +193,21 @@ export class AllocationLoop {
           expiresAtMs: filter.expiresAtMs,
           ...(filter.amounts ? { resources: toSet(filter.amounts) } : {}),
         }));
-      return { role: roleOf(framework), allocated: toSet(held), filters, suppressed: offers.isSuppressed(framework.id) };
+      return { role: roleOf(framework), allocated: held, filters, suppressed: offers.isSuppressed(framework.id) };
     });
     const { view } = packClusterView({ agents: agentInputs, frameworks: frameworkInputs, roles: roles.map((name) => ({ name })) });
     const result = await this.host.pool.allocate({ policy: this.host.policy, view, nowMs });
     this.stats.cycles += 1;
     if (this.stopped) return;
     const made = new Map<string, Offer[]>();
+    // The world may have moved during the cycle: only offer what is still there.
+    const stillOfferable = new Set(this.host.offerableFrameworks().map((f) => f.id));
     for (const object of offersToObjects(result.value)) {
       const framework = frameworks[object.frameworkIndex];
       const agent = agents[object.agentIndex];
       if (!framework || !agent) continue;
-      // The world may have moved during the cycle: only offer what is still there.
       if (!this.host.isAgentOfferable(registry.agent(agent.id) ?? agent)) continue;
-      if (!this.host.offerableFrameworks().some((f) => f.id === framework.id)) continue;
+      if (!stillOfferable.has(framework.id)) continue;
       const offer = this.materialise(framework, agent, object, nowMs);
       if (!offer) continue;
       const list = made.get(framework.id) ?? [];
@@ -204,7 +242,7 @@ export class AllocationLoop {
     if (!fitsIn(unreserved, free.unreserved) || !fitsIn(reserved, poolOf(free, role))) return null;
     const amounts = addAmounts(unreserved, reserved);
     if (isEmptyAmounts(amounts)) return null;
-    if (!offers.canOffer(agent.id, amounts, amountsOf(agent.resources), totalOfPools(used))) return null;
+    if (!offers.canOffer(agent.id, amounts, agentTotal(agent), registry.usedOnAgent(agent.id))) return null;
     return offers.add(framework.id, agent.id, amounts, nowMs, isEmptyAmounts(reserved) ? undefined : { role, amounts: reserved });
   }
 }

@@ -44,6 +44,9 @@ export interface RefusalFilter {
 export class OfferBook {
   private readonly offers = new Map<string, Offer>();
   private readonly byAgent = new Map<string, Set<string>>();
+  private readonly byFramework = new Map<string, Set<string>>();
+  /** Offered plus held per agent, by pool and in total, until that agent's offers or holds change. */
+  private readonly committed = new Map<string, { pools: Pools; total: ResourceAmounts }>();
   private readonly held = new Map<string, Set<{ pools: Pools }>>();
   private readonly filters = new Map<string, RefusalFilter[]>();
   private readonly suppressed = new Set<string>();
@@ -69,23 +72,29 @@ export class OfferBook {
   }
 
   offersOfFramework(frameworkId: string): Offer[] {
-    return this.all().filter((offer) => offer.frameworkId === frameworkId);
+    return [...(this.byFramework.get(frameworkId) ?? [])].map((id) => this.offers.get(id)!);
   }
 
-  /** Offered plus held on an agent. */
+  /** Offered plus held on an agent (read-only; memoised until the agent's offers or holds change). */
   committedOnAgent(agentId: string): ResourceAmounts {
-    let sum = emptyAmounts();
-    for (const entry of this.held.get(agentId) ?? []) sum = addAmounts(sum, totalOfPools(entry.pools));
-    for (const offer of this.offersOfAgent(agentId)) sum = addAmounts(sum, offer.amounts);
-    return sum;
+    return this.committedOf(agentId).total;
   }
 
-  /** Offered plus held on an agent, by pool. */
+  /** Offered plus held on an agent, by pool (read-only, memoised like committedOnAgent). */
   committedPoolsOnAgent(agentId: string): Pools {
-    let sum = emptyPools();
-    for (const entry of this.held.get(agentId) ?? []) sum = addPools(sum, entry.pools);
-    for (const offer of this.offersOfAgent(agentId)) sum = addPools(sum, offerPools(offer));
-    return sum;
+    return this.committedOf(agentId).pools;
+  }
+
+  private committedOf(agentId: string): { pools: Pools; total: ResourceAmounts } {
+    let sums = this.committed.get(agentId);
+    if (!sums) {
+      let pools = emptyPools();
+      for (const entry of this.held.get(agentId) ?? []) pools = addPools(pools, entry.pools);
+      for (const offer of this.offersOfAgent(agentId)) pools = addPools(pools, offerPools(offer));
+      sums = { pools, total: totalOfPools(pools) };
+      this.committed.set(agentId, sums);
+    }
+    return sums;
   }
 
   /** Free on the agent given what its tasks use. */
@@ -106,9 +115,9 @@ export class OfferBook {
       : { unreserved: amounts, reserved: new Map() };
     const offer: Offer = { id: `${this.term}-O${this.counter}`, frameworkId, agentId, amounts, pools, createdAtMs: nowMs };
     this.offers.set(offer.id, offer);
-    let ids = this.byAgent.get(agentId);
-    if (!ids) this.byAgent.set(agentId, (ids = new Set()));
-    ids.add(offer.id);
+    indexAdd(this.byAgent, agentId, offer.id);
+    indexAdd(this.byFramework, frameworkId, offer.id);
+    this.committed.delete(agentId);
     return offer;
   }
 
@@ -117,7 +126,9 @@ export class OfferBook {
     const offer = this.offers.get(id);
     if (!offer) return undefined;
     this.offers.delete(id);
-    this.byAgent.get(offer.agentId)?.delete(id);
+    indexDelete(this.byAgent, offer.agentId, id);
+    indexDelete(this.byFramework, offer.frameworkId, id);
+    this.committed.delete(offer.agentId);
     return offer;
   }
 
@@ -133,10 +144,13 @@ export class OfferBook {
     let set = this.held.get(agentId);
     if (!set) this.held.set(agentId, (set = new Set()));
     set.add(entry);
+    this.committed.delete(agentId);
     let released = false;
     return {
       set: (next) => {
-        if (!released) entry.pools = next;
+        if (released) return;
+        entry.pools = next;
+        this.committed.delete(agentId);
       },
       release: () => {
         if (released) return;
@@ -144,6 +158,7 @@ export class OfferBook {
         const entries = this.held.get(agentId);
         entries?.delete(entry);
         if (entries?.size === 0) this.held.delete(agentId);
+        this.committed.delete(agentId);
       },
     };
   }
@@ -188,4 +203,17 @@ export class OfferBook {
     for (const offer of removed) this.remove(offer.id);
     return removed;
   }
+}
+
+function indexAdd(index: Map<string, Set<string>>, key: string, id: string): void {
+  let ids = index.get(key);
+  if (!ids) index.set(key, (ids = new Set()));
+  ids.add(id);
+}
+
+function indexDelete(index: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = index.get(key);
+  if (!ids) return;
+  ids.delete(id);
+  if (ids.size === 0) index.delete(key);
 }

@@ -32,7 +32,7 @@ import type { SchedulerPort } from './scheduler-port.js';
 import { Subscriptions } from './subscriptions.js';
 
 /** Agents per `reg.leader.changed` entry when a new leader takes over. */
-const LEADER_CHANGE_SLICE = 250;
+const LEADER_CHANGE_SLICE = 100;
 
 export interface EngineSettings {
   /** Agent heartbeat interval (`--agent-heartbeat-ms`, default 1 s). */

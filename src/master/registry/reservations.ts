@@ -130,11 +130,41 @@ export function dynamicReservationsOf(agent: AgentEntry): DynamicReservation[] {
   return agent.dynamicReservations ?? [];
 }
 
+/** Derived capacity of an agent, valid while its resource list and dynamic reservations stay the same objects. */
+interface CapacityMemo {
+  resources: readonly WireResource[];
+  dynamic: DynamicReservation[] | undefined;
+  pools: Pools;
+  total: ResourceAmounts | null;
+}
+const capacityMemos = new WeakMap<AgentEntry, CapacityMemo>();
+
+function capacityMemo(agent: AgentEntry): CapacityMemo {
+  let memo = capacityMemos.get(agent);
+  if (!memo || memo.resources !== agent.resources || memo.dynamic !== agent.dynamicReservations) {
+    memo = { resources: agent.resources, dynamic: agent.dynamicReservations, pools: computeAgentPools(agent), total: null };
+    capacityMemos.set(agent, memo);
+  }
+  return memo;
+}
+
 /**
  * The agent's pools: static reservations from its resources, dynamic ones carved out of the
- * unreserved pool.
+ * unreserved pool. Memoised per agent (the allocation loop asks for every agent every cycle);
+ * the registry replaces an agent's resource list and reservations instead of editing them, and
+ * callers treat the result as read-only.
  */
 export function agentPools(agent: AgentEntry): Pools {
+  return capacityMemo(agent).pools;
+}
+
+/** Everything the agent has, all pools together (memoised like agentPools). */
+export function agentTotal(agent: AgentEntry): ResourceAmounts {
+  const memo = capacityMemo(agent);
+  return (memo.total ??= totalOfPools(memo.pools));
+}
+
+function computeAgentPools(agent: AgentEntry): Pools {
   const pools = poolsOf(agent.resources);
   for (const reservation of dynamicReservationsOf(agent)) {
     const amounts = amountsOf(reservation.resources);

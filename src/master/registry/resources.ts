@@ -36,8 +36,13 @@ export function amountsOf(resources: readonly WireResource[] | undefined): Resou
   return out;
 }
 
-/** Normalises ranges: sorted, merged where they touch or overlap. */
+/**
+ * Normalises ranges: sorted, merged where they touch or overlap. Ranges that already are (the
+ * usual case: one agent range, a few task ports) come back as the same array: results are
+ * read-only everywhere, and the allocation loop calls this thousands of times a cycle.
+ */
 export function normaliseRanges(ranges: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  if (isNormalised(ranges)) return ranges as Array<[number, number]>;
   const sorted = ranges.filter(([b, e]) => e >= b).map(([b, e]) => [b, e] as [number, number]).sort((a, b) => a[0] - b[0]);
   const out: Array<[number, number]> = [];
   for (const [begin, end] of sorted) {
@@ -48,13 +53,24 @@ export function normaliseRanges(ranges: ReadonlyArray<readonly [number, number]>
   return out;
 }
 
+function isNormalised(ranges: ReadonlyArray<readonly [number, number]>): boolean {
+  for (let i = 0; i < ranges.length; i++) {
+    const [begin, end] = ranges[i]!;
+    if (end < begin || (i > 0 && begin <= ranges[i - 1]![1] + 1)) return false;
+  }
+  return true;
+}
+
 export function addRanges(a: ReadonlyArray<readonly [number, number]>, b: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  if (b.length === 0) return normaliseRanges(a);
+  if (a.length === 0) return normaliseRanges(b);
   return normaliseRanges([...a, ...b]);
 }
 
 /** a − b as ranges. */
 export function subtractRanges(a: ReadonlyArray<readonly [number, number]>, b: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
   let current = normaliseRanges(a);
+  if (b.length === 0 || current.length === 0) return current;
   for (const [begin, end] of normaliseRanges(b)) {
     const next: Array<[number, number]> = [];
     for (const [b0, e0] of current) {

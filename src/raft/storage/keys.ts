@@ -5,7 +5,8 @@
  *
  *   0x00 'format'        marker proving the directory is a Kairos Raft store
  *   0x01                 hard state
- *   0x02                 snapshot metadata      0x03  snapshot data (kept as one value)
+ *   0x02                 snapshot metadata and the name, length and CRC-32 of its data file
+ *   0x03                 snapshot data of stores written before snapshots moved to files (read only)
  *   0x10 + u64be index   one log entry
  *   0x20 + utf8 name     app meta records (small values owned by the process, not by Raft)
  */

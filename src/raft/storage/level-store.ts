@@ -1,9 +1,12 @@
 /**
  * RaftStore on LevelDB (classic-level). Each persist() or saveSnapshot() is ONE chained batch
  * written with `sync: true`, so a Ready's hard state, entries and snapshot become durable
- * together or not at all. Writes run one at a time in call order (the driver may save a local
+ * together or not at all; a snapshot's data goes to a file first (snapshot-files.ts) and the
+ * batch records its name. Writes run one at a time in call order (the driver may save a local
  * snapshot while a Ready is being persisted); the log bounds are kept in memory so writes never
- * read. Key layout: see keys.ts. Loading validates the whole log (validate.ts).
+ * read. Entries compacted under a local snapshot are removed after its batch by a range delete
+ * in LevelDB's own thread (a crash before it leaves entries the snapshot already covers, which
+ * loading skips). Key layout: see keys.ts. Loading validates the whole log (validate.ts).
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
@@ -12,7 +15,8 @@ import { decode, encode } from '../../lib/codec.js';
 import type { Entry, HardState, Snapshot } from '../core/types.js';
 import { emptyBounds, planCompaction, planPersist, type LogBounds, type WritePlan } from './log-bounds.js';
 import * as keys from './keys.js';
-import { decodeEntry, decodeHardState, decodeSnapshotMeta, encodeEntry, encodeHardState, encodeSnapshotMeta } from './records.js';
+import { decodeEntry, decodeHardState, decodeSnapshotFileRef, decodeSnapshotMeta, encodeEntry, encodeHardState, encodeSnapshotRecord } from './records.js';
+import { SnapshotFiles, type SnapshotFileRef } from './snapshot-files.js';
 import type { PersistBatch, RaftStore, StoredState } from './store.js';
 import { validateStoredLog } from './validate.js';
 
@@ -27,11 +31,14 @@ export class LevelRaftStore implements RaftStore {
   private writeChain: Promise<void> = Promise.resolve();
   /** After a failed write the in-memory bounds may be wrong: refuse everything after it. */
   private failure: StorageError | null = null;
+  private readonly files: SnapshotFiles;
 
   private constructor(
     readonly dir: string,
     private readonly db: Db,
-  ) {}
+  ) {
+    this.files = new SnapshotFiles(dir);
+  }
 
   /**
    * Opens (creating if missing) the store in `dir`. Throws StorageError when the directory holds
@@ -54,6 +61,7 @@ export class LevelRaftStore implements RaftStore {
     try {
       await store.checkFormat();
       store.bounds = await store.readBounds();
+      await store.files.removeAllBut((await store.readSnapshotFileRef())?.file ?? null);
     } catch (error) {
       await db.close();
       throw error;
@@ -74,22 +82,44 @@ export class LevelRaftStore implements RaftStore {
 
   persist(batch: PersistBatch): Promise<void> {
     if (!batch.hardState && !batch.snapshot && batch.entries.length === 0) return this.writeChain;
-    return this.enqueueWrite(batch.mustSync ?? true, (chained) => {
-      const plan = planPersist(this.bounds, batch);
-      if (batch.hardState) chained.put(keys.hardStateKey, encodeHardState(batch.hardState));
-      if (batch.snapshot) putSnapshot(chained, batch.snapshot);
-      deleteRanges(chained, plan);
-      for (const entry of batch.entries) chained.put(keys.entryKey(entry.index), encodeEntry(entry));
-      return plan;
+    const snapshot = batch.snapshot;
+    let file: SnapshotFileRef | null = null;
+    return this.enqueueWrite(batch.mustSync ?? true, {
+      before: snapshot ? async () => { file = await this.files.write(snapshot.meta.index, snapshot.meta.term, snapshot.data); } : undefined,
+      fill: (chained) => {
+        // A leader's snapshot replaces the whole log: its deletes stay in the batch, because
+        // entries left behind by a crash could conflict with it.
+        const plan = planPersist(this.bounds, batch);
+        if (batch.hardState) chained.put(keys.hardStateKey, encodeHardState(batch.hardState));
+        if (snapshot && file) putSnapshot(chained, snapshot, file);
+        deleteRanges(chained, plan);
+        for (const entry of batch.entries) chained.put(keys.entryKey(entry.index), encodeEntry(entry));
+        return plan;
+      },
+      after: async () => {
+        if (file) await this.files.removeAllBut(file.file);
+      },
     });
   }
 
   saveSnapshot(snapshot: Snapshot, compactTo: number): Promise<void> {
-    return this.enqueueWrite(true, (chained) => {
-      const plan = planCompaction(this.bounds, snapshot, compactTo);
-      if (plan.writeSnapshot) putSnapshot(chained, snapshot);
-      deleteRanges(chained, plan);
-      return plan;
+    let plan: WritePlan | null = null;
+    let file: SnapshotFileRef | null = null;
+    return this.enqueueWrite(true, {
+      before: async () => {
+        plan = planCompaction(this.bounds, snapshot, compactTo);
+        if (plan.writeSnapshot) file = await this.files.write(snapshot.meta.index, snapshot.meta.term, snapshot.data);
+      },
+      fill: (chained) => {
+        if (file) putSnapshot(chained, snapshot, file);
+        return plan;
+      },
+      after: async () => {
+        // Compacted entries are all covered by the snapshot just made durable: removing them
+        // needs no atomicity, and a range delete costs the event loop nothing per entry.
+        for (const range of plan?.deletes ?? []) await this.db.clear({ gte: keys.entryKey(range.from), lte: keys.entryKey(range.to) });
+        if (file) await this.files.removeAllBut(file.file);
+      },
     });
   }
 
@@ -111,10 +141,15 @@ export class LevelRaftStore implements RaftStore {
     if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
   }
 
-  /** Runs `fill` on a fresh batch once earlier writes are done, writes it (synced unless told otherwise), then adopts the plan. */
-  private enqueueWrite(sync: boolean, fill: (chained: ChainedBatch) => WritePlan | null): Promise<void> {
+  /**
+   * Once earlier writes are done: runs `before` (a snapshot file), fills a fresh batch, writes it
+   * (synced unless told otherwise), adopts the plan's bounds, then runs `after` (clean-up).
+   */
+  private enqueueWrite(sync: boolean, write: StoreWrite | StoreWrite['fill']): Promise<void> {
+    const { before, fill, after } = typeof write === 'function' ? { fill: write, before: undefined, after: undefined } : write;
     const run = async (): Promise<void> => {
       if (this.failure) throw this.failure;
+      await before?.();
       const chained = this.db.batch();
       let plan: WritePlan | null;
       try {
@@ -130,6 +165,12 @@ export class LevelRaftStore implements RaftStore {
         throw this.failure;
       }
       if (plan) this.bounds = plan.next;
+      try {
+        await after?.();
+      } catch (error) {
+        this.failure = new StorageError(`Raft store ${this.dir}: clean-up after a write failed: ${(error as Error).message}`, { dir: this.dir }, { cause: error });
+        throw this.failure;
+      }
     };
     const result = this.writeChain.then(run);
     this.writeChain = result.catch(() => undefined);
@@ -172,12 +213,25 @@ export class LevelRaftStore implements RaftStore {
   }
 
   private async readSnapshot(): Promise<Snapshot | null> {
-    const [metaBytes, data] = await this.db.getMany([keys.snapshotMetaKey, keys.snapshotDataKey]);
-    if (metaBytes === undefined && data === undefined) return null;
-    if (metaBytes === undefined || data === undefined) {
-      throw new StorageError(`Raft store ${this.dir} is corrupt: snapshot ${metaBytes ? 'data' : 'metadata'} is missing`, { dir: this.dir });
+    const [metaBytes, legacyData] = await this.db.getMany([keys.snapshotMetaKey, keys.snapshotDataKey]);
+    if (metaBytes === undefined && legacyData === undefined) return null;
+    if (metaBytes === undefined) throw new StorageError(`Raft store ${this.dir} is corrupt: snapshot metadata is missing`, { dir: this.dir });
+    const meta = this.decodeOrFail(decodeSnapshotMeta, metaBytes, 'snapshot metadata');
+    const ref = this.decodeOrFail(decodeSnapshotFileRef, metaBytes, 'snapshot metadata');
+    if (ref) {
+      try {
+        return { meta, data: await this.files.read(ref) };
+      } catch (error) {
+        throw new StorageError(`Raft store ${this.dir} is corrupt: ${(error as Error).message}`, { dir: this.dir, file: ref.file }, { cause: error });
+      }
     }
-    return { meta: this.decodeOrFail(decodeSnapshotMeta, metaBytes, 'snapshot metadata'), data };
+    if (legacyData === undefined) throw new StorageError(`Raft store ${this.dir} is corrupt: snapshot data is missing`, { dir: this.dir });
+    return { meta, data: legacyData };
+  }
+
+  private async readSnapshotFileRef(): Promise<SnapshotFileRef | null> {
+    const metaBytes = await this.db.get(keys.snapshotMetaKey);
+    return metaBytes === undefined ? null : this.decodeOrFail(decodeSnapshotFileRef, metaBytes, 'snapshot metadata');
   }
 
   private async readEntries(): Promise<Entry[]> {
@@ -213,9 +267,16 @@ export class LevelRaftStore implements RaftStore {
   }
 }
 
-function putSnapshot(chained: ChainedBatch, snapshot: Snapshot): void {
-  chained.put(keys.snapshotMetaKey, encodeSnapshotMeta(snapshot.meta));
-  chained.put(keys.snapshotDataKey, Buffer.from(snapshot.data.buffer, snapshot.data.byteOffset, snapshot.data.byteLength));
+/** One write of the chain: an optional asynchronous step before the batch and one after it. */
+interface StoreWrite {
+  before?: (() => Promise<void>) | undefined;
+  fill(chained: ChainedBatch): WritePlan | null;
+  after?: (() => Promise<void>) | undefined;
+}
+
+function putSnapshot(chained: ChainedBatch, snapshot: Snapshot, file: SnapshotFileRef): void {
+  chained.put(keys.snapshotMetaKey, encodeSnapshotRecord(snapshot.meta, file));
+  chained.del(keys.snapshotDataKey);
 }
 
 function deleteRanges(chained: ChainedBatch, plan: WritePlan): void {

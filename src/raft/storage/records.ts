@@ -6,6 +6,7 @@
  */
 import { decode, encode } from '../../lib/codec.js';
 import { EntryType, type Entry, type HardState, type SnapshotMeta } from '../core/types.js';
+import type { SnapshotFileRef } from './snapshot-files.js';
 
 export function encodeEntry(entry: Entry): Buffer {
   return encode({ term: entry.term, index: entry.index, type: entry.type, data: entry.data });
@@ -37,6 +38,22 @@ export function decodeHardState(bytes: Uint8Array): HardState {
 
 export function encodeSnapshotMeta(meta: SnapshotMeta): Buffer {
   return encode({ index: meta.index, term: meta.term, conf: { voters: meta.conf.voters, learners: meta.conf.learners } });
+}
+
+/** The snapshot record: its metadata and, since snapshots moved to files, where its data is. */
+export function encodeSnapshotRecord(meta: SnapshotMeta, file: SnapshotFileRef): Buffer {
+  return encode({ index: meta.index, term: meta.term, conf: { voters: meta.conf.voters, learners: meta.conf.learners }, data: { file: file.file, bytes: file.bytes, crc32: file.crc32 } });
+}
+
+/** The data file a snapshot record names, or null for a record whose data is kept in LevelDB. */
+export function decodeSnapshotFileRef(bytes: Uint8Array): SnapshotFileRef | null {
+  const data = decodeRecord(bytes, 'snapshot metadata')['data'];
+  if (data === undefined) return null;
+  if (typeof data !== 'object' || data === null) throw new Error('snapshot data reference is not a record');
+  const ref = data as Record<string, unknown>;
+  const file = ref['file'];
+  if (typeof file !== 'string' || !/^[0-9a-f]{16}-[0-9a-f]{16}\.snap$/.test(file)) throw new Error(`snapshot file name ${JSON.stringify(file)} is not one this store writes`);
+  return { file, bytes: naturalField(ref, 'bytes'), crc32: naturalField(ref, 'crc32') };
 }
 
 export function decodeSnapshotMeta(bytes: Uint8Array): SnapshotMeta {

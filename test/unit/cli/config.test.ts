@@ -27,7 +27,7 @@ describe('master configuration', () => {
 
   it('fills defaults', () => {
     const config = resolveMasterConfig(base, {});
-    expect(config).toMatchObject({ tickMs: 10, electionTicks: 40, heartbeatTicks: 5, logLevel: 'info', logPretty: false });
+    expect(config).toMatchObject({ tickMs: 10, electionTicks: 100, heartbeatTicks: 5, logLevel: 'info', logPretty: false });
     expect(config.peers).toEqual({ m1: '127.0.0.1:5150', m2: '127.0.0.1:5160' });
   });
 
@@ -45,7 +45,7 @@ describe('master configuration', () => {
     [{ id: 'bad id!' }, /--id/],
     [{ id: 'm3' }, /own id "m3"/],
     [{ tickMs: 'fast' }, /--tick-ms: "fast" is not a number/],
-    [{ heartbeatTicks: '50' }, /--heartbeat-ticks must be smaller/],
+    [{ heartbeatTicks: '100' }, /--heartbeat-ticks must be smaller/],
     [{ logLevel: 'loud' }, /--log-level/],
   ])('rejects %o', (override, message) => {
     expect(() => resolveMasterConfig({ ...base, ...override }, {})).toThrow(message);

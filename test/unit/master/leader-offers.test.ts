@@ -10,6 +10,7 @@ import { OfferBook } from '../../../src/master/leader/offers.js';
 import { offerJson, updateEvent, uuidFromBytes, uuidToBytes } from '../../../src/master/leader/events.js';
 import { addAmounts, amountsOf, emptyAmounts, fitsIn, subtractRanges, takePorts, toWireResources, type ResourceAmounts } from '../../../src/master/registry/resources.js';
 import type { AgentEntry } from '../../../src/master/registry/types.js';
+import { poolsOf } from '../../../src/master/registry/reservations.js';
 
 const amounts = (cpus: number, mem: number, ports: Array<[number, number]> = []): ResourceAmounts => ({ cpus, mem, disk: 0, gpus: 0, ports });
 const CAPACITY = amounts(4, 4096, [[31000, 31009]]);
@@ -67,6 +68,41 @@ describe('offer book', () => {
         }
         if (kind === 2) releases.shift()?.();
         expect(fitsIn(addAmounts(used, book.committedOnAgent('a1')), CAPACITY)).toBe(true);
+      }
+    },
+  );
+
+  test.prop([fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 1, max: 9 })), { maxLength: 60 })])(
+    'memoised committed sums and the per-framework index always match a recount',
+    (steps) => {
+      const book = new OfferBook(1);
+      const holds: Array<{ agentId: string; pools: ReturnType<typeof poolsOf>; handle: ReturnType<OfferBook['holdPools']> }> = [];
+      for (const [kind, agentBit, frameworkBit, size] of steps) {
+        const agentId = `a${agentBit}`;
+        const frameworkId = `f${frameworkBit}`;
+        // Read first, so a stale memo would be caught by the next comparison.
+        book.committedOnAgent(agentId);
+        if (kind === 0) book.add(frameworkId, agentId, amounts(size, size), 0);
+        if (kind === 1 && book.all().length > 0) book.remove(book.all()[size % book.all().length]!.id);
+        if (kind === 2) {
+          const pools = poolsOf([{ name: 'cpus', type: 'SCALAR', scalar: { value: size } }]);
+          holds.push({ agentId, pools, handle: book.holdPools(agentId, pools) });
+        }
+        if (kind === 3 && holds.length > 0) {
+          const hold = holds[size % holds.length]!;
+          hold.pools = poolsOf([{ name: 'mem', type: 'SCALAR', scalar: { value: size } }]);
+          hold.handle.set(hold.pools);
+        }
+        if (kind === 4 && holds.length > 0) holds.splice(size % holds.length, 1)[0]!.handle.release();
+        for (const agent of ['a0', 'a1']) {
+          let expected = emptyAmounts();
+          for (const offer of book.all().filter((o) => o.agentId === agent)) expected = addAmounts(expected, offer.amounts);
+          for (const hold of holds.filter((h) => h.agentId === agent)) expected = addAmounts(expected, hold.pools.unreserved);
+          expect(book.committedOnAgent(agent)).toEqual(expected);
+        }
+        for (const framework of ['f0', 'f1']) {
+          expect(book.offersOfFramework(framework).map((o) => o.id).sort()).toEqual(book.all().filter((o) => o.frameworkId === framework).map((o) => o.id).sort());
+        }
       }
     },
   );

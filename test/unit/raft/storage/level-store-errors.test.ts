@@ -6,7 +6,7 @@
  * opens the store from a second Node process.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
@@ -15,7 +15,7 @@ import { StorageError } from '../../../../src/lib/errors.js';
 import type { Entry } from '../../../../src/raft/core/types.js';
 import * as keys from '../../../../src/raft/storage/keys.js';
 import { LevelRaftStore } from '../../../../src/raft/storage/level-store.js';
-import { encodeHardState } from '../../../../src/raft/storage/records.js';
+import { encodeHardState, encodeSnapshotMeta } from '../../../../src/raft/storage/records.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kairos-store-errors-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -96,14 +96,65 @@ describe('LevelRaftStore refuses damaged logs', () => {
     expect((await loadError(dir)).message).toMatch(/commit index 11 is beyond the last index 10/);
   });
 
-  it('snapshot metadata without its data', async () => {
+  /** A closed valid store with a snapshot at index 5; returns the directory and its snapshot file. */
+  async function storeWithSnapshot(): Promise<{ dir: string; file: string }> {
     const dir = await validStore();
     const store = await LevelRaftStore.open(dir);
     await store.load();
     await store.saveSnapshot({ meta: { index: 5, term: 1, conf: { voters: ['a'], learners: [] } }, data: Buffer.from('state') }, 5);
     await store.close();
-    await damage(dir, (db) => db.del(keys.snapshotDataKey));
+    const files = readdirSync(join(dir, 'snap'));
+    expect(files).toHaveLength(1);
+    return { dir, file: join(dir, 'snap', files[0]!) };
+  }
+
+  it('snapshot metadata without its data file', async () => {
+    const { dir, file } = await storeWithSnapshot();
+    unlinkSync(file);
+    expect((await loadError(dir)).message).toMatch(/is corrupt: snapshot file .*\.snap is missing/);
+  });
+
+  it('a snapshot file whose bytes changed', async () => {
+    const { dir, file } = await storeWithSnapshot();
+    writeFileSync(file, 'STATE');
+    expect((await loadError(dir)).message).toMatch(/is corrupt: snapshot file .* fails its CRC-32 check/);
+  });
+
+  it('a truncated snapshot file', async () => {
+    const { dir, file } = await storeWithSnapshot();
+    writeFileSync(file, 'sta');
+    expect((await loadError(dir)).message).toMatch(/is 3 bytes, its record says 5/);
+  });
+
+  it('a store from before snapshot files (data kept in LevelDB) still loads', async () => {
+    const dir = await validStore();
+    await damage(dir, async (db) => {
+      await db.put(keys.snapshotMetaKey, encodeSnapshotMeta({ index: 5, term: 1, conf: { voters: ['a'], learners: [] } }));
+      await db.put(keys.snapshotDataKey, Buffer.from('legacy state'));
+    });
+    const store = await LevelRaftStore.open(dir);
+    const loaded = await store.load();
+    await store.close();
+    expect(Buffer.from(loaded.snapshot!.data).toString()).toBe('legacy state');
+    expect(loaded.entries.map((e) => e.index)).toEqual([6, 7, 8, 9, 10]);
+  });
+
+  it('snapshot metadata from before snapshot files without its data', async () => {
+    const dir = await validStore();
+    await damage(dir, (db) => db.put(keys.snapshotMetaKey, encodeSnapshotMeta({ index: 5, term: 1, conf: { voters: ['a'], learners: [] } })));
     expect((await loadError(dir)).message).toMatch(/snapshot data is missing/);
+  });
+
+  it('orphan snapshot files (a crash between file and record) are removed on open', async () => {
+    const { dir, file } = await storeWithSnapshot();
+    const orphan = join(dir, 'snap', `${'0'.repeat(15)}9-${'0'.repeat(15)}1.snap`);
+    writeFileSync(orphan, 'newer, never recorded');
+    writeFileSync(`${orphan}.tmp`, 'half written');
+    const store = await LevelRaftStore.open(dir);
+    const loaded = await store.load();
+    await store.close();
+    expect(Buffer.from(loaded.snapshot!.data).toString()).toBe('state');
+    expect(readdirSync(join(dir, 'snap')).map((name) => join(dir, 'snap', name))).toEqual([file]);
   });
 
   it('an entry stored under the wrong index', async () => {
