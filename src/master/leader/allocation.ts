@@ -51,14 +51,15 @@ function toSet(amounts: ResourceAmounts): CountSet {
   return { cpus: amounts.cpus, mem: amounts.mem, disk: amounts.disk, gpus: amounts.gpus, ports: portCount(amounts.ports) };
 }
 
-const COUNT_KINDS = ['cpus', 'mem', 'disk', 'gpus', 'ports'] as const;
-
-function addCounts(set: CountSet, more: CountSet): void {
-  for (const kind of COUNT_KINDS) set[kind] += more[kind];
-}
-
-function nothingFree(total: CountSet, allocated: CountSet, offered: CountSet): boolean {
-  return COUNT_KINDS.every((kind) => total[kind] - allocated[kind] - offered[kind] <= RESOURCE_EPSILON);
+/** True when used and committed take all of `total` (checked without allocating: most agents of a busy cluster). */
+function nothingFree(total: ResourceAmounts, used: ResourceAmounts, committed: ResourceAmounts): boolean {
+  return (
+    total.cpus - used.cpus - committed.cpus <= RESOURCE_EPSILON &&
+    total.mem - used.mem - committed.mem <= RESOURCE_EPSILON &&
+    total.disk - used.disk - committed.disk <= RESOURCE_EPSILON &&
+    total.gpus - used.gpus - committed.gpus <= RESOURCE_EPSILON &&
+    portCount(total.ports) - portCount(used.ports) - portCount(committed.ports) <= 0
+  );
 }
 
 /** Adds `amounts` to `set` in place (port counts add: offers and tasks never share a port). */
@@ -156,13 +157,16 @@ export class AllocationLoop {
     const saturated = toSet(emptyAmounts());
     for (const agent of registry.agents()) {
       if (!this.host.isAgentOfferable(agent)) continue;
-      const total = toSet(agentTotal(agent));
-      const allocated = toSet(registry.usedOnAgent(agent.id));
-      const offered = toSet(offers.committedOnAgent(agent.id));
-      if (nothingFree(total, allocated, offered)) {
-        addCounts(saturated, total);
+      const capacity = agentTotal(agent);
+      const usedAmounts = registry.usedOnAgent(agent.id);
+      const committed = offers.committedOnAgent(agent.id);
+      if (nothingFree(capacity, usedAmounts, committed)) {
+        addSet(saturated, capacity);
         continue;
       }
+      const total = toSet(capacity);
+      const allocated = toSet(usedAmounts);
+      const offered = toSet(committed);
       const priority = Number(agent.attributes['priority']);
       const reservations = this.reservationInputs(agent);
       for (const reservation of reservations) reservationRoles.add(reservation.role);
@@ -178,7 +182,7 @@ export class AllocationLoop {
       });
     }
     if (agents.length === 0) return;
-    if (COUNT_KINDS.some((kind) => saturated[kind] > 0)) agentInputs.push({ total: saturated, allocated: saturated, offered: toSet(emptyAmounts()), active: true, attributes: {} });
+    if (Object.values(saturated).some((count) => count > 0)) agentInputs.push({ total: saturated, allocated: saturated, offered: toSet(emptyAmounts()), active: true, attributes: {} });
     const agentIndex = new Map(agents.map((agent, index) => [agent.id, index]));
     const roles = [...new Set([...frameworks.map(roleOf), ...reservationRoles])];
     const frameworkInputs: FrameworkInput[] = frameworks.map((framework) => {

@@ -48,7 +48,8 @@ export class OfferBook {
   /** Offered plus held per agent, by pool and in total, until that agent's offers or holds change. */
   private readonly committed = new Map<string, { pools: Pools; total: ResourceAmounts }>();
   private readonly held = new Map<string, Set<{ pools: Pools }>>();
-  private readonly filters = new Map<string, RefusalFilter[]>();
+  /** Refusal filters by framework, then agent (one per agent: a newer DECLINE replaces it). */
+  private readonly filters = new Map<string, Map<string, RefusalFilter>>();
   private readonly suppressed = new Set<string>();
   private counter = 0;
 
@@ -169,17 +170,24 @@ export class OfferBook {
   }
 
   refuse(frameworkId: string, filter: RefusalFilter): void {
-    const list = (this.filters.get(frameworkId) ?? []).filter((f) => f.agentId !== filter.agentId);
-    list.push(filter);
-    this.filters.set(frameworkId, list);
+    let byAgent = this.filters.get(frameworkId);
+    if (!byAgent) this.filters.set(frameworkId, (byAgent = new Map()));
+    // Re-inserted so that iteration order stays the order of refusal.
+    byAgent.delete(filter.agentId);
+    byAgent.set(filter.agentId, filter);
   }
 
   /** Live filters of a framework (expired ones are dropped). */
   filtersOf(frameworkId: string, nowMs: number): RefusalFilter[] {
-    const list = (this.filters.get(frameworkId) ?? []).filter((f) => f.expiresAtMs > nowMs);
-    if (list.length === 0) this.filters.delete(frameworkId);
-    else this.filters.set(frameworkId, list);
-    return list;
+    const byAgent = this.filters.get(frameworkId);
+    if (!byAgent) return [];
+    const live: RefusalFilter[] = [];
+    for (const [agentId, filter] of byAgent) {
+      if (filter.expiresAtMs > nowMs) live.push(filter);
+      else byAgent.delete(agentId);
+    }
+    if (byAgent.size === 0) this.filters.delete(frameworkId);
+    return live;
   }
 
   clearFilters(frameworkId: string): void {

@@ -39,12 +39,19 @@ export interface Subscription {
   disconnect(): void;
 }
 
+export interface CallOptions {
+  recordInBackground?: boolean;
+}
+
 export interface SchedulerPort {
   /** SUBSCRIBE: registers (no `framework_info.id`) or fails over (known id, within
    * `failover_timeout`) a framework; resolves after the change is committed through Raft and
    * SUBSCRIBED has been handed to `sink` (followed by HEARTBEATs and OFFERS). */
   subscribe(call: V1Call, sink: SchedulerSink, options?: { internal?: boolean }): Promise<Subscription>;
   /** Any other call; resolves once it is accepted (202): for state-changing calls, once
-   * committed through Raft. `streamId` is the caller's Mesos-Stream-Id (null for internal). */
-  call(call: V1Call, streamId: string | null): Promise<void>;
+   * committed through Raft. `streamId` is the caller's Mesos-Stream-Id (null for internal).
+   * With `recordInBackground`, an ACCEPT resolves as soon as its offers are validated and
+   * claimed, as Mesos answers 202 (mesos-api.md §0 C5); its launches and reservations are then
+   * recorded through Raft and their outcome reaches the framework as UPDATE events. */
+  call(call: V1Call, streamId: string | null, options?: CallOptions): Promise<void>;
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TaskStateName } from '../../actors/task-state.js';
-import { ConflictError, KairosError, ValidationError } from '../../lib/errors.js';
+import { ConflictError, KairosError, LeadershipLostError, TimeoutError, ValidationError } from '../../lib/errors.js';
 import type { LaunchRecord } from '../registry/commands.js';
 import { addPools, emptyPools, totalOfPools } from '../registry/reservations.js';
 import { isEmptyAmounts } from '../registry/resources.js';
@@ -14,7 +14,7 @@ import type { FrameworkEntry, FrameworkInfoJson, TaskEntry } from '../registry/t
 import { roleOf } from './allocation.js';
 import { errorEvent, offerJson, offersEvent, statusFieldsOf, subscribedEvent, updateEvent, uuidFromBytes } from './events.js';
 import { offerPools, type Offer } from './offers.js';
-import type { SchedulerPort, SchedulerSink, Subscription, V1Call } from './scheduler-port.js';
+import type { CallOptions, SchedulerPort, SchedulerSink, Subscription, V1Call } from './scheduler-port.js';
 import type { LeaderSession } from './session.js';
 import { launchedTaskInfos, planAccept } from './accept-plan.js';
 import { stripNulls, taskIdOf } from './task-info.js';
@@ -22,6 +22,9 @@ import { stripNulls, taskIdOf } from './task-info.js';
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const idValue = (value: unknown): string | undefined => (isObject(value) && typeof value['value'] === 'string' ? value['value'] : undefined);
+
+/** How long an ACCEPT's steps wait to be applied: in practice, until this leader is deposed. */
+const RECORDING_TIMEOUT_MS = 10 * 60_000;
 
 class ForbiddenError extends KairosError {
   constructor(message: string) {
@@ -32,6 +35,10 @@ class ForbiddenError extends KairosError {
 const MAX_REFUSE_SECONDS = 365 * 24 * 3600;
 
 export class LeaderScheduler implements SchedulerPort {
+  /** Launches accepted and not yet applied, by framework: task id → agent id. Reconciliation
+   * answers TASK_STAGING for them, as Mesos does for its pending tasks. */
+  private readonly launching = new Map<string, Map<string, string>>();
+
   constructor(private readonly session: LeaderSession) {}
 
   // ---- SUBSCRIBE ----
@@ -126,7 +133,7 @@ export class LeaderScheduler implements SchedulerPort {
 
   // ---- other calls ----
 
-  async call(call: V1Call, streamId: string | null): Promise<void> {
+  async call(call: V1Call, streamId: string | null, options: CallOptions = {}): Promise<void> {
     if (!isObject(call) || typeof call.type !== 'string') throw new ValidationError('type', "Expecting 'type' to be present");
     if (call.type === 'SUBSCRIBE') throw new ValidationError('type', 'SUBSCRIBE goes through subscribe()');
     const frameworkId = idValue(call.framework_id);
@@ -150,8 +157,12 @@ export class LeaderScheduler implements SchedulerPort {
       return value;
     };
     switch (call.type) {
-      case 'ACCEPT':
-        return this.accept(framework, payload('accept'));
+      case 'ACCEPT': {
+        const recording = this.accept(framework, payload('accept'));
+        if (!options.recordInBackground) return recording;
+        recording.catch((error: unknown) => this.session.logger.info({ err: error, frameworkId }, 'ACCEPT not fully recorded'));
+        return;
+      }
       case 'DECLINE':
         return this.decline(framework, payload('decline'));
       case 'REVIVE':
@@ -248,8 +259,11 @@ export class LeaderScheduler implements SchedulerPort {
         }
         held.set(during);
         try {
-          if (step.kind === 'launch') await session.propose({ t: 'reg.task.launch', tasks: step.launches, nowMs: session.clock.nowMs() });
-          else await session.propose({ t: step.kind === 'reserve' ? 'reg.reserve' : 'reg.unreserve', agentId, resources: step.resources, nowMs: session.clock.nowMs() });
+          // No deadline but leadership: an entry in this leader's log commits unless the leader
+          // is deposed, so giving up early would only leave the framework guessing.
+          const timeoutMs = RECORDING_TIMEOUT_MS;
+          if (step.kind === 'launch') await this.recordLaunches(framework.id, agentId, step.launches, timeoutMs);
+          else await session.propose({ t: step.kind === 'reserve' ? 'reg.reserve' : 'reg.unreserve', agentId, resources: step.resources, nowMs: session.clock.nowMs() }, { timeoutMs });
           held.set(after);
         } catch (error) {
           failure = error as Error;
@@ -269,7 +283,25 @@ export class LeaderScheduler implements SchedulerPort {
     }
   }
 
+  private async recordLaunches(frameworkId: string, agentId: string, launches: readonly LaunchRecord[], timeoutMs: number): Promise<void> {
+    let pending = this.launching.get(frameworkId);
+    if (!pending) this.launching.set(frameworkId, (pending = new Map()));
+    for (const launch of launches) pending.set(launch.taskId, agentId);
+    try {
+      await this.session.propose({ t: 'reg.task.launch', tasks: [...launches], nowMs: this.session.clock.nowMs() }, { timeoutMs });
+    } finally {
+      for (const launch of launches) pending.delete(launch.taskId);
+      if (pending.size === 0) this.launching.delete(frameworkId);
+    }
+  }
+
   private launchFailed(framework: FrameworkEntry, agentId: string, launches: readonly LaunchRecord[], error: Error): void {
+    if (error instanceof LeadershipLostError || error instanceof TimeoutError) {
+      // The launch may still commit: saying TASK_LOST now could be false. The framework's
+      // stream ends with this leadership, and it learns the truth by reconciling.
+      this.session.logger.info({ frameworkId: framework.id, tasks: launches.length, err: error }, 'launch outcome unknown; left to reconciliation');
+      return;
+    }
     const message = `Task could not be recorded: ${error.message}`;
     for (const launch of launches) this.masterUpdate(framework, launch.taskId, agentId, 'TASK_LOST', 'REASON_INVALID_OFFERS', message);
   }
@@ -339,8 +371,11 @@ export class LeaderScheduler implements SchedulerPort {
   private reconcile(framework: FrameworkEntry, reconcile: Json): void {
     const { registry } = this.session;
     const requested = Array.isArray(reconcile['tasks']) ? (reconcile['tasks'] as unknown[]).filter(isObject) : [];
+    const staging = (taskId: string, agentId: string): void => this.masterUpdate(framework, taskId, agentId, 'TASK_STAGING', 'REASON_RECONCILIATION', 'Reconciliation: launch being recorded');
+    const pending = this.launching.get(framework.id);
     if (requested.length === 0) {
       for (const task of registry.tasksOf(framework.id).live) this.sendLatest(framework, task);
+      for (const [taskId, agentId] of pending ?? []) if (!registry.task(framework.id, taskId)) staging(taskId, agentId);
       return;
     }
     const aware = isPartitionAware(framework.info);
@@ -350,6 +385,11 @@ export class LeaderScheduler implements SchedulerPort {
       const task = registry.task(framework.id, taskId);
       if (task) {
         this.sendLatest(framework, task);
+        continue;
+      }
+      const launchingOn = pending?.get(taskId);
+      if (launchingOn !== undefined) {
+        staging(taskId, launchingOn);
         continue;
       }
       const agentId = idValue(entry['agent_id']);

@@ -182,16 +182,16 @@ export class LeaderSession implements HubHost {
   /** Validates, proposes and waits for apply; a command the reducer refuses is a ConflictError.
    * Task status updates are coalesced: those proposed in the same event-loop turn share one
    * Raft entry (`reg.batch`), each still answered with its own result. */
-  async propose(command: RegistryCommand): Promise<RegistryResult> {
+  async propose(command: RegistryCommand, options: { timeoutMs?: number } = {}): Promise<RegistryResult> {
     const problem = validateRegistryCommand(command);
     if (problem) throw new ValidationError(problem.field, `${problem.field}: ${problem.message}`);
     if (this.stopped) throw new NotLeaderError(null, 'this replica no longer leads');
     if (command.t === 'reg.task.status') return this.statusBatcher.propose(command);
-    return this.proposeOne(command);
+    return this.proposeOne(command, options.timeoutMs);
   }
 
-  private async proposeOne(command: RegistryCommand): Promise<RegistryResult> {
-    const result = (await this.deps.node.propose(encode(command))) as ApplyResult;
+  private async proposeOne(command: RegistryCommand, timeoutMs?: number): Promise<RegistryResult> {
+    const result = (await this.deps.node.propose(encode(command), timeoutMs)) as ApplyResult;
     if (!result.ok) throw new ConflictError(result.error);
     return result.value as RegistryResult;
   }

@@ -87,7 +87,9 @@ export function registerSchedulerRoutes(app: FastifyInstance, context: MasterCon
     }
     if (call.type === 'UNKNOWN') return reply.code(501).send();
     try {
-      await port.call(call, presentedStreamId);
+      // An HTTP client gets its 202 once the call is accepted, not after Raft has recorded an
+      // ACCEPT's launches (a commit backlog must not turn into 5xx answers and lost tasks).
+      await port.call(call, presentedStreamId, { recordInBackground: true });
     } catch (error) {
       return failure(reply, error);
     }
