@@ -32,8 +32,9 @@ class Launcher {
   private cursor = 0;
   private readonly toLaunch: string[];
   readonly running = new Set<string>();
-  /** Launched and not yet RUNNING: task id → agent id, and when its ACCEPT was answered (null: not yet). */
-  private readonly pending = new Map<string, { agentId: string; at: number | null }>();
+  /** Launched and not yet RUNNING: task id → agent id, when its ACCEPT was answered (null: not
+   * yet), and when to ask about it next (reconciliation backs off per task, as real schedulers do). */
+  private readonly pending = new Map<string, { agentId: string; at: number | null; askAt?: number; backoffMs?: number }>();
   private lastReconcileAt = 0;
   relaunched = 0;
   accepts = 0;
@@ -117,10 +118,14 @@ class Launcher {
 
   private reconcileStale(): void {
     const now = performance.now();
-    if (this.pending.size === 0 || now - this.lastReconcileAt < 3_000) return;
-    const stale = [...this.pending].filter(([, p]) => p.at !== null && now - p.at > 3_000);
-    if (stale.length === 0) return;
+    if (this.pending.size === 0 || now - this.lastReconcileAt < 1_000) return;
     this.lastReconcileAt = now;
+    const stale = [...this.pending].filter(([, p]) => p.at !== null && now >= (p.askAt ?? p.at + 3_000));
+    if (stale.length === 0) return;
+    for (const [, p] of stale) {
+      p.backoffMs = Math.min(30_000, (p.backoffMs ?? 1_500) * 2);
+      p.askAt = now + p.backoffMs;
+    }
     this.track(this.framework.reconcile(stale.map(([taskId, p]) => ({ taskId, agentId: p.agentId }))));
   }
 

@@ -23,6 +23,9 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const idValue = (value: unknown): string | undefined => (isObject(value) && typeof value['value'] === 'string' ? value['value'] : undefined);
 
+/** Reconciliation answers sent per event-loop turn. */
+const RECONCILE_SLICE = 1_000;
+
 /** How long an ACCEPT's steps wait to be applied: in practice, until this leader is deposed. */
 const RECORDING_TIMEOUT_MS = 10 * 60_000;
 
@@ -368,29 +371,40 @@ export class LeaderScheduler implements SchedulerPort {
   }
 
   /** §4.6: implicit (all live tasks) or explicit (each named task, or what is known of it). */
+  /**
+   * RECONCILE answers one UPDATE per task, a slice per event-loop turn: a framework asking about
+   * tens of thousands of tasks must not hold the loop (and this leader's heartbeats) for seconds.
+   * Each answer reads the registry when its slice runs, so it is never older than the call.
+   */
   private reconcile(framework: FrameworkEntry, reconcile: Json): void {
     const { registry } = this.session;
     const requested = Array.isArray(reconcile['tasks']) ? (reconcile['tasks'] as unknown[]).filter(isObject) : [];
     const staging = (taskId: string, agentId: string): void => this.masterUpdate(framework, taskId, agentId, 'TASK_STAGING', 'REASON_RECONCILIATION', 'Reconciliation: launch being recorded');
-    const pending = this.launching.get(framework.id);
     if (requested.length === 0) {
-      for (const task of registry.tasksOf(framework.id).live) this.sendLatest(framework, task);
-      for (const [taskId, agentId] of pending ?? []) if (!registry.task(framework.id, taskId)) staging(taskId, agentId);
+      const live = registry.tasksOf(framework.id).live.map((task) => task.taskId);
+      const launching = [...(this.launching.get(framework.id) ?? [])];
+      this.inSlices(live, (taskId) => {
+        const task = registry.task(framework.id, taskId);
+        if (task) this.sendLatest(framework, task);
+      });
+      this.inSlices(launching, ([taskId, agentId]) => {
+        if (!registry.task(framework.id, taskId)) staging(taskId, agentId);
+      });
       return;
     }
     const aware = isPartitionAware(framework.info);
-    for (const entry of requested) {
+    this.inSlices(requested, (entry) => {
       const taskId = idValue(entry['task_id']);
-      if (taskId === undefined) continue;
+      if (taskId === undefined) return;
       const task = registry.task(framework.id, taskId);
       if (task) {
         this.sendLatest(framework, task);
-        continue;
+        return;
       }
-      const launchingOn = pending?.get(taskId);
+      const launchingOn = this.launching.get(framework.id)?.get(taskId);
       if (launchingOn !== undefined) {
         staging(taskId, launchingOn);
-        continue;
+        return;
       }
       const agentId = idValue(entry['agent_id']);
       const agent = agentId === undefined ? undefined : registry.agent(agentId);
@@ -401,7 +415,19 @@ export class LeaderScheduler implements SchedulerPort {
       else if (agent.machine.value === 'gone') answer(aware ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST');
       else if (agent.machine.value === 'removed') answer(aware ? 'TASK_GONE' : 'TASK_LOST');
       // Known but not yet re-registered after a failover: no answer; the scheduler retries.
-    }
+    });
+  }
+
+  /** Runs `each` over `items`, RECONCILE_SLICE per turn (the first slice at once), while this session leads. */
+  private inSlices<T>(items: readonly T[], each: (item: T) => void): void {
+    let at = 0;
+    const step = (): void => {
+      if (this.session.isStopped) return;
+      const end = Math.min(items.length, at + RECONCILE_SLICE);
+      for (; at < end; at++) each(items[at]!);
+      if (at < items.length) setImmediate(step);
+    };
+    step();
   }
 
   private async teardown(framework: FrameworkEntry): Promise<void> {

@@ -4,7 +4,8 @@
  * explicit reconciliation answers TASK_STAGING for the launch in flight, and no TASK_LOST is
  * invented for a launch that may yet commit. Method: 3 real masters (long election timeout), a
  * tiny agent and a v1 framework; both followers are SIGSTOPped so nothing commits, the ACCEPT
- * and RECONCILE go in, then the followers resume and the launch reaches the agent.
+ * and RECONCILE go in, then the followers resume and the launch reaches the agent. A RECONCILE
+ * of thousands of tasks is answered once per task.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MasterToAgent } from '../../../src/protocol/messages.js';
@@ -76,5 +77,17 @@ describe('ACCEPT while the leader cannot commit', () => {
     agent.sendStatus('pending-1', framework.frameworkId!, 'TASK_RUNNING');
     await waitFor('TASK_RUNNING at the framework', () => updatesOf(framework, 'pending-1').find((s) => s['state'] === 'TASK_RUNNING'), 10_000);
     expect(updatesOf(framework, 'pending-1').map((s) => s['state'])).not.toContain('TASK_LOST');
+  });
+
+  it('answers a RECONCILE of thousands of tasks (sent a slice per turn) once for each', async () => {
+    const ids = Array.from({ length: 2_500 }, (_, i) => `unknown-${i}`);
+    const from = framework.events.length;
+    const tasks = ids.map((id) => ({ task_id: { value: id }, agent_id: { value: agent.agentId } }));
+    expect(await framework.call({ type: 'RECONCILE', reconcile: { tasks } })).toBe(202);
+    const answered = (): Json[] => framework.events.slice(from).filter((e) => e['type'] === 'UPDATE').map((e) => e['update']['status'] as Json);
+    await waitFor('every reconciliation answer', () => (answered().length >= ids.length ? true : undefined), 20_000);
+    const answers = answered();
+    expect(answers.map((s) => s['task_id']['value']).sort()).toEqual([...ids].sort());
+    expect(new Set(answers.map((s) => `${s['state']} ${s['reason']}`))).toEqual(new Set(['TASK_LOST REASON_RECONCILIATION']));
   });
 });
