@@ -26,6 +26,13 @@ const FAILED_STATES = new Set(['TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_
 
 const until = poller('placement');
 
+/**
+ * A launch not RUNNING this long is asked about (then with a doubling backoff), as schedulers
+ * such as Marathon do with a launch timeout; right after a re-subscription every pending launch
+ * is asked about at once, since a leader change is when an answered ACCEPT may not be recorded.
+ */
+const FIRST_RECONCILE_MS = 30_000;
+
 /** One framework's launcher: answers offers with as many remaining tasks as fit. */
 class Launcher {
   readonly framework: V1Framework;
@@ -120,10 +127,10 @@ class Launcher {
     const now = performance.now();
     if (this.pending.size === 0 || now - this.lastReconcileAt < 1_000) return;
     this.lastReconcileAt = now;
-    const stale = [...this.pending].filter(([, p]) => p.at !== null && now >= (p.askAt ?? p.at + 3_000));
+    const stale = [...this.pending].filter(([, p]) => p.at !== null && now >= (p.askAt ?? p.at + FIRST_RECONCILE_MS));
     if (stale.length === 0) return;
     for (const [, p] of stale) {
-      p.backoffMs = Math.min(30_000, (p.backoffMs ?? 1_500) * 2);
+      p.backoffMs = Math.min(300_000, (p.backoffMs ?? FIRST_RECONCILE_MS) * 2);
       p.askAt = now + p.backoffMs;
     }
     this.track(this.framework.reconcile(stale.map(([taskId, p]) => ({ taskId, agentId: p.agentId }))));
@@ -146,7 +153,11 @@ class Launcher {
     this.framework.close();
     this.resubscribing = this.subscribe()
       .then(
-        () => this.track(this.framework.call('REVIVE', {})),
+        () => {
+          this.track(this.framework.call('REVIVE', {}));
+          const pending = [...this.pending].filter(([, p]) => p.at !== null);
+          if (pending.length > 0) this.track(this.framework.reconcile(pending.map(([taskId, p]) => ({ taskId, agentId: p.agentId }))));
+        },
         (error: Error) => void process.stderr.write(`placement: framework ${this.index} could not re-subscribe: ${error.message}\n`),
       )
       .finally(() => {

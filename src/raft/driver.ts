@@ -81,6 +81,8 @@ export class RaftNode {
   private appliedTerm: number;
   private appliedSinceSnapshot = 0;
   private snapshotting = false;
+  /** A snapshot being encoded in pieces; applying is paused until it is done. */
+  private snapshotPieces: Generator<void, Uint8Array, void> | null = null;
   private soft: SoftState = { leader: null, role: 'follower' };
   private readonly leaderListeners: LeaderListener[] = [];
   private fatal: Error | null = null;
@@ -306,7 +308,14 @@ export class RaftNode {
     }
     for (const message of ready.messagesAfterPersist) transport.send(message);
     if (ready.softState) this.changeSoftState(ready.softState);
-    if (ready.snapshot) this.restoreSnapshot(ready);
+    if (ready.snapshot) {
+      if (this.snapshotPieces) {
+        this.snapshotPieces.return(new Uint8Array(0));
+        this.resumeApply();
+        this.snapshotting = false;
+      }
+      this.restoreSnapshot(ready);
+    }
     this.applyEntries(ready, deadline);
     for (const read of ready.readStates) this.reads.confirmed(read.context, read.index, this.appliedIndex);
     this.core.advance(ready, this.appliedIndex);
@@ -365,15 +374,49 @@ export class RaftNode {
     }
   }
 
-  /** Snapshots run in the background; the log keeps moving meanwhile. */
+  /**
+   * Snapshots run in the background; the log keeps moving meanwhile. A state machine that can
+   * encode in pieces does so a slice per event-loop turn with applying paused (replication,
+   * heartbeats and votes go on), so a large state never stalls the loop for its whole encoding.
+   */
   private maybeSnapshot(): void {
     if (this.snapshotting || this.appliedSinceSnapshot < this.options.snapshotEveryEntries) return;
     this.snapshotting = true;
     const index = this.appliedIndex;
-    const data = this.options.stateMachine.snapshot();
-    const status = this.core.status();
     const term = this.appliedTerm;
     this.appliedSinceSnapshot = 0;
+    const pieces = this.options.stateMachine.snapshotInPieces?.();
+    if (!pieces) {
+      this.saveSnapshot(index, term, this.options.stateMachine.snapshot());
+      return;
+    }
+    this.snapshotPieces = pieces;
+    this.core.pauseApply(true);
+    const step = (): void => {
+      if (this.snapshotPieces !== pieces || this.stopped) return;
+      const deadline = this.options.clock.monotonicMs() + RUN_SLICE_MS;
+      let result = pieces.next();
+      while (!result.done && this.options.clock.monotonicMs() < deadline) result = pieces.next();
+      if (!result.done) {
+        setImmediate(step);
+        return;
+      }
+      this.resumeApply();
+      this.saveSnapshot(index, term, result.value);
+    };
+    setImmediate(step);
+  }
+
+  /** Ends a snapshot in pieces: finished, or abandoned because a leader's snapshot replaces the state. */
+  private resumeApply(): void {
+    if (this.snapshotPieces === null) return;
+    this.snapshotPieces = null;
+    this.core.pauseApply(false);
+    this.schedule();
+  }
+
+  private saveSnapshot(index: number, term: number, data: Uint8Array): void {
+    const status = this.core.status();
     this.options.store
       .saveSnapshot({ meta: { index, term, conf: status.conf }, data }, index)
       .then(() => {

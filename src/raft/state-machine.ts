@@ -8,6 +8,11 @@ export interface StateMachine<Result = unknown> {
   apply(command: Uint8Array, index: number): Result;
   /** A self-contained encoding of the whole state as of the last applied index. */
   snapshot(): Uint8Array;
+  /**
+   * Optional: the same snapshot a bounded piece of work per `next()`. The node pauses applying
+   * until the generator returns, so the state holds still while it runs across event-loop turns.
+   */
+  snapshotInPieces?(): Generator<void, Uint8Array, void>;
   /** Replaces the whole state with a snapshot's. */
   restore(data: Uint8Array): void;
 }

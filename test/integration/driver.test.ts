@@ -33,6 +33,34 @@ class ListMachine implements StateMachine<number> {
   }
 }
 
+/** A ListMachine that snapshots a piece (2 items) per step and counts applies made mid-snapshot. */
+class PiecewiseListMachine extends ListMachine {
+  snapshotsInPieces = 0;
+  appliedDuringSnapshot = 0;
+  private inSnapshot = false;
+  override apply(command: Uint8Array): number {
+    if (this.inSnapshot) this.appliedDuringSnapshot++;
+    return super.apply(command);
+  }
+  *snapshotInPieces(): Generator<void, Uint8Array, void> {
+    this.inSnapshot = true;
+    try {
+      const copy: string[] = [];
+      for (let at = 0; at < this.items.length; at += 2) {
+        copy.push(...this.items.slice(at, at + 2));
+        // Each piece takes a millisecond, so a snapshot spans several of the node's turns.
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        yield;
+      }
+      this.snapshotsInPieces++;
+      return encode(copy);
+    } finally {
+      this.inSnapshot = false;
+    }
+  }
+}
+
 interface Replica {
   id: string;
   node: RaftNode;
@@ -44,8 +72,7 @@ const ids = ['a', 'b', 'c'];
 let replicas: Replica[] = [];
 let hub: LoopbackHub;
 
-async function startReplica(id: string, store = new MemoryRaftStore(), snapshotEveryEntries = 10_000): Promise<Replica> {
-  const machine = new ListMachine();
+async function startReplica(id: string, store = new MemoryRaftStore(), snapshotEveryEntries = 10_000, machine = new ListMachine()): Promise<Replica> {
   const node = await RaftNode.start({
     config: { ...defaultRaftConfig, id, electionTicks: 10, heartbeatTicks: 2 },
     bootstrapConf: { voters: ids, learners: [] },
@@ -63,9 +90,9 @@ async function startReplica(id: string, store = new MemoryRaftStore(), snapshotE
   return { id, node, machine, store };
 }
 
-async function startCluster(snapshotEveryEntries = 10_000): Promise<void> {
+async function startCluster(snapshotEveryEntries = 10_000, makeMachine = (): ListMachine => new ListMachine()): Promise<void> {
   hub = new LoopbackHub();
-  replicas = await Promise.all(ids.map((id) => startReplica(id, new MemoryRaftStore(), snapshotEveryEntries)));
+  replicas = await Promise.all(ids.map((id) => startReplica(id, new MemoryRaftStore(), snapshotEveryEntries, makeMachine())));
 }
 
 function leader(): Promise<Replica> {
@@ -131,6 +158,23 @@ describe('RaftNode', () => {
     hub.heal();
     await waitFor('the lagging replica to catch up', () => (lagging.machine.items.length === 300 ? true : undefined), 10_000);
     expect(lagging.machine.items).toEqual(lead.machine.items);
+  });
+
+  it('snapshots in pieces across turns with applying paused, while proposals keep committing', async () => {
+    await startCluster(40, () => new PiecewiseListMachine());
+    const lead = await leader();
+    const lagging = replicas.find((r) => r !== lead)!;
+    hub.isolate(lagging.id);
+    // Proposals keep arriving while snapshots are being encoded.
+    for (let round = 0; round < 40; round++) await Promise.all(Array.from({ length: 10 }, (_, i) => lead.node.propose(encode(`p${round}-${i}`))));
+    hub.heal();
+    await waitFor('every replica to apply everything', () => (replicas.every((r) => r.machine.items.length === 400) ? true : undefined), 10_000);
+    for (const replica of replicas) {
+      const machine = replica.machine as PiecewiseListMachine;
+      expect(machine.appliedDuringSnapshot).toBe(0);
+      expect(machine.items).toEqual(lead.machine.items);
+    }
+    expect((lead.machine as PiecewiseListMachine).snapshotsInPieces).toBeGreaterThan(0);
   });
 
   it('syncs entries, term and vote, but not a commit-only hard state change', async () => {

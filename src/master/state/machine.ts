@@ -1,9 +1,10 @@
 /**
  * The master replica's state machine: decodes each committed command and hands it to the part
  * of the state that owns it. Deterministic: same log, same state, on every replica.
- * Snapshots are one msgpackr document holding every part.
+ * Snapshots hold every part, encoded a piece at a time (snapshot-pieces.ts).
  */
-import { decode, encode, encodeDocument } from '../../lib/codec.js';
+import { decode, encode } from '../../lib/codec.js';
+import { decodeSnapshot, encodeInPieces } from './snapshot-pieces.js';
 import type { StateMachine } from '../../raft/state-machine.js';
 import type { MasterCommand } from './commands.js';
 import { KvState } from './kv.js';
@@ -11,14 +12,6 @@ import { MembersState, type MemberInfo } from './members.js';
 import type { ApplyResult, PartCommand, StatePart } from './part.js';
 
 export type { ApplyResult };
-
-interface SnapshotDocument {
-  version: 1;
-  kv: Array<[string, Uint8Array]>;
-  members: MemberInfo[];
-  /** Each registered part's snapshot, by prefix. */
-  parts?: Record<string, unknown>;
-}
 
 export class MasterStateMachine implements StateMachine<ApplyResult> {
   readonly kv = new KvState();
@@ -79,16 +72,24 @@ export class MasterStateMachine implements StateMachine<ApplyResult> {
   }
 
   snapshot(): Uint8Array {
+    const steps = this.snapshotInPieces();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /** The snapshot a piece per `next()`: the state must not change until the generator is done. */
+  snapshotInPieces(): Generator<void, Uint8Array, void> {
     const parts: Record<string, unknown> = {};
     for (const [prefix, part] of this.parts) parts[prefix] = part.toSnapshot();
-    const document: SnapshotDocument = { version: 1, kv: this.kv.toSnapshot(), members: this.members.toSnapshot(), parts };
-    return encodeDocument(document);
+    return encodeInPieces({ version: 1, kv: this.kv.toSnapshot(), members: this.members.toSnapshot(), parts });
   }
 
   restore(data: Uint8Array): void {
-    const document = decode<SnapshotDocument>(data);
+    const document = decodeSnapshot(data);
     this.kv.restore(document.kv);
-    this.members.restore(document.members);
+    this.members.restore(document.members as MemberInfo[]);
     for (const [prefix, part] of this.parts) part.restore(document.parts?.[prefix]);
     this.onMembersChanged?.();
   }

@@ -35,6 +35,7 @@ export class RaftCore implements RaftCoreApi {
   private lastSoftState: SoftState;
   /** The Ready handed out and not yet advanced (at most one at a time). */
   private outstanding: Ready | null = null;
+  private applyPaused = false;
 
   constructor(config: RaftConfig, initial: RaftInitialState, rng: Rng) {
     validateConfig(config);
@@ -102,6 +103,14 @@ export class RaftCore implements RaftCoreApi {
     else followerReportUnreachable(this.r, peer);
   }
 
+  /**
+   * While paused, Readies carry no committed entries (the shell is taking a snapshot a piece at
+   * a time and its state must hold still); replication, elections and commits go on.
+   */
+  pauseApply(paused: boolean): void {
+    this.applyPaused = paused;
+  }
+
   compact(index: number, data: Uint8Array): void {
     const r = this.r;
     if (r.snapshot !== null && index <= r.snapshot.meta.index) return;
@@ -126,7 +135,7 @@ export class RaftCore implements RaftCoreApi {
       r.readStates.length > 0 ||
       r.log.hasUnstableEntries() ||
       r.log.unstableSnapshot() !== null ||
-      r.log.hasNextCommittedEntries() ||
+      (!this.applyPaused && r.log.hasNextCommittedEntries()) ||
       this.softStateChanged() ||
       this.hardStateChanged()
     );
@@ -145,7 +154,7 @@ export class RaftCore implements RaftCoreApi {
       hardState: this.hardStateChanged() ? this.hardState() : null,
       entries: r.log.unstableEntries(),
       snapshot: r.log.unstableSnapshot(),
-      committedEntries: r.log.nextCommittedEntries(),
+      committedEntries: this.applyPaused ? [] : r.log.nextCommittedEntries(),
       messages: r.messages,
       messagesAfterPersist: r.messagesAfterPersist,
       readStates: r.readStates,
