@@ -39,6 +39,8 @@ export interface AllocationHost {
   isAgentOfferable(agent: AgentEntry): boolean;
   /** New offers, grouped by framework. */
   deliver(frameworkId: string, offers: Offer[]): void;
+  /** True while no offers should be made (cycles are skipped; a later trigger runs them). */
+  holdOffers?(): boolean;
 }
 
 export function roleOf(framework: FrameworkEntry): string {
@@ -146,6 +148,7 @@ export class AllocationLoop {
   async once(): Promise<void> {
     const { registry, offers, clock } = this.host;
     const nowMs = clock.nowMs();
+    if (this.host.holdOffers?.()) return;
     const frameworks = this.host.offerableFrameworks();
     if (frameworks.length === 0) return;
     const agents: AgentEntry[] = [];

@@ -44,6 +44,12 @@ export class LeaderScheduler implements SchedulerPort {
 
   constructor(private readonly session: LeaderSession) {}
 
+  /** Accepted launches (tasks) not yet recorded through Raft. */
+  get launchingTasks(): number {
+    return this.launchingCount;
+  }
+  private launchingCount = 0;
+
   // ---- SUBSCRIBE ----
 
   async subscribe(call: V1Call, sink: SchedulerSink, options: { internal?: boolean } = {}): Promise<Subscription> {
@@ -290,9 +296,11 @@ export class LeaderScheduler implements SchedulerPort {
     let pending = this.launching.get(frameworkId);
     if (!pending) this.launching.set(frameworkId, (pending = new Map()));
     for (const launch of launches) pending.set(launch.taskId, agentId);
+    this.launchingCount += launches.length;
     try {
       await this.session.propose({ t: 'reg.task.launch', tasks: [...launches], nowMs: this.session.clock.nowMs() }, { timeoutMs });
     } finally {
+      this.launchingCount -= launches.length;
       for (const launch of launches) pending.delete(launch.taskId);
       if (pending.size === 0) this.launching.delete(frameworkId);
     }

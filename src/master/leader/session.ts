@@ -31,6 +31,9 @@ import { LeaderScheduler } from './scheduler.js';
 import type { SchedulerPort } from './scheduler-port.js';
 import { Subscriptions } from './subscriptions.js';
 
+/** Accepted launches waiting to be recorded beyond which no new offers are made (≈ 1–2 s of recording). */
+const MAX_LAUNCHING_TASKS = 2_000;
+
 /** Agents per `reg.leader.changed` entry when a new leader takes over. */
 const LEADER_CHANGE_SLICE = 100;
 
@@ -105,6 +108,10 @@ export class LeaderSession implements HubHost {
       offerableFrameworks: () => this.offerableFrameworks(),
       isAgentOfferable: (agent) => agent.machine.value === 'active' && this.hub.isConnected(agent.id),
       deliver: (frameworkId, offers) => this.scheduler.deliverOffers(frameworkId, offers),
+      // Offers are the admission tokens of launches: while many accepted launches still wait to
+      // be recorded through Raft, make no new ones (a deeper queue only delays every other
+      // proposal, SUBSCRIBEs and status updates included). Recording ends re-trigger a cycle.
+      holdOffers: () => this.scheduler.launchingTasks >= MAX_LAUNCHING_TASKS,
     });
     this.scheduler = new LeaderScheduler(this);
     this.port = this.scheduler;

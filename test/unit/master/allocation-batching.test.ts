@@ -1,6 +1,7 @@
 /**
  * Event-triggered allocation cycles are batched: the first trigger after a quiet spell runs at
  * once; triggers within `batchMs` of the last cycle's end share one cycle when the gap is over.
+ * While the host holds offers (too many launches waiting to be recorded) cycles make none.
  * Method: the real AllocationLoop on a manual clock, counting cycles by the calls it makes to
  * read the offerable frameworks (the first thing a cycle does).
  */
@@ -12,7 +13,7 @@ import { OfferBook } from '../../../src/master/leader/offers.js';
 import { RegistryState } from '../../../src/master/registry/state.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
-function loopWith(batchMs: number): { loop: AllocationLoop; clock: ManualClock; cycles: () => number } {
+function loopWith(batchMs: number, holdOffers?: () => boolean): { loop: AllocationLoop; clock: ManualClock; cycles: () => number } {
   const clock = new ManualClock();
   let cycles = 0;
   const loop = new AllocationLoop({
@@ -30,6 +31,7 @@ function loopWith(batchMs: number): { loop: AllocationLoop; clock: ManualClock; 
     },
     isAgentOfferable: () => true,
     deliver: () => undefined,
+    ...(holdOffers ? { holdOffers } : {}),
   });
   return { loop, clock, cycles: () => cycles };
 }
@@ -56,6 +58,19 @@ describe('allocation batching', () => {
     loop.trigger();
     await settle();
     expect(cycles()).toBe(3);
+    loop.stop();
+  });
+
+  it('makes no offers while the host holds them (a launch backlog), and resumes on the next trigger', async () => {
+    let hold = true;
+    const { loop, cycles } = loopWith(0, () => hold);
+    loop.trigger();
+    await settle();
+    expect(cycles()).toBe(0);
+    hold = false;
+    loop.trigger();
+    await settle();
+    expect(cycles()).toBe(1);
     loop.stop();
   });
 
