@@ -190,7 +190,7 @@ export class AllocationLoop {
     const roles = [...new Set([...frameworks.map(roleOf), ...reservationRoles])];
     const frameworkInputs: FrameworkInput[] = frameworks.map((framework) => {
       // The allocator needs counts only: sum scalars and port counts without range arithmetic.
-      const held = toSet(registry.usedByFramework(framework.id));
+      const held: CountSet = { ...registry.liveCountsOfFramework(framework.id) };
       for (const offer of offers.offersOfFramework(framework.id)) addSet(held, offer.amounts);
       const filters = offers
         .filtersOf(framework.id, nowMs)

@@ -16,7 +16,7 @@ import { taskMachine, type TaskContext } from '../../actors/task.machine.js';
 import type { StoredSnapshot } from '../../actors/types.js';
 import type { ApplyResult, PartCommand, StatePart } from '../state/part.js';
 import { validateRegistryCommand, type LaunchRecord, type RegistryCommand, type StatusRecord } from './commands.js';
-import { RegistryTables, taskKey } from './indexes.js';
+import { RegistryTables, taskKey, type LiveCounts } from './indexes.js';
 import { reconcileReportedTasks, type ReconcileHost } from './reconcile.js';
 import {
   addPools,
@@ -112,6 +112,14 @@ export class RegistryState implements StatePart, RegistryView {
   }
   task(frameworkId: string, taskId: string): TaskEntry | undefined {
     return this.tables.tasks.get(taskKey(frameworkId, taskId));
+  }
+  /** Scalar amounts and port count of the framework's live tasks, kept current task by task (read-only). */
+  liveCountsOfFramework(frameworkId: string): Readonly<LiveCounts> {
+    return this.tables.liveCountsOfFramework(frameworkId);
+  }
+  /** Every task the registry holds (live and cached terminal ones), in no particular order. */
+  allTasksUnordered(): Iterable<TaskEntry> {
+    return this.tables.tasks.values();
   }
   tasksOf(frameworkId: string): { live: TaskEntry[]; completed: TaskEntry[] } {
     const get = (key: string): TaskEntry => this.tables.tasks.get(key)!;

@@ -8,6 +8,7 @@ import type { StoredSnapshot } from '../../actors/types.js';
 import type { TaskStateName } from '../../actors/task-state.js';
 import type { ReportedTask, WireResource } from '../../protocol/messages.js';
 import type { TaskSpec } from '../../agent/types.js';
+import type { ResourceAmounts } from './resources.js';
 
 export type { WireResource };
 
@@ -105,6 +106,10 @@ export interface RegistryView {
   /** Live (non-terminal) tasks of a framework, then its completed ones (bounded cache). */
   tasksOf(frameworkId: string): { live: TaskEntry[]; completed: TaskEntry[] };
   tasksOnAgent(agentId: string): TaskEntry[];
+  /** Every task held (live and cached terminal ones), in no particular order. */
+  allTasksUnordered(): Iterable<TaskEntry>;
+  /** Resources held by the agent's live tasks (memoised; read-only). */
+  usedOnAgent(agentId: string): ResourceAmounts;
 }
 
 export type { ReportedTask };

@@ -24,6 +24,7 @@ import { jobPut, type JobSetDisabledCommand } from '../../../src/chronos/state/j
 import type { RunsCommand, RunsPart } from '../../../src/chronos/state/runs.js';
 import { SimClock } from '../harness/sim-clock.js';
 import { VirtualClock } from '../harness/virtual-clock.js';
+import { emptyAmounts, type ResourceAmounts } from '../../../src/master/registry/resources.js';
 
 export const EPOCH_MS = Date.parse('2026-03-01T00:00:00Z');
 
@@ -164,6 +165,12 @@ class FakeMaster implements SchedulerPort, RegistryView {
   }
   tasksOnAgent(): TaskEntry[] {
     return [];
+  }
+  allTasksUnordered(): TaskEntry[] {
+    return [];
+  }
+  usedOnAgent(): ResourceAmounts {
+    return emptyAmounts();
   }
 }
 

@@ -10,7 +10,7 @@ import { describe, expect } from 'vitest';
 import { TASK_STATE_NAMES, isTerminalTaskState } from '../../../src/actors/task-state.js';
 import { decode, encodeDocument } from '../../../src/lib/codec.js';
 import type { RegistryCommand } from '../../../src/master/registry/commands.js';
-import { amountsOf, fitsIn } from '../../../src/master/registry/resources.js';
+import { amountsOf, fitsIn, portCount } from '../../../src/master/registry/resources.js';
 import { T0, TestRegistry, launchRecord, scalars } from './registry-helpers.js';
 
 const AGENTS = ['a1', 'a2'];
@@ -75,6 +75,13 @@ describe('registry properties', () => {
       if (result.ok && (result.value as { outcome?: string }).outcome === 'duplicate') expect(r.snapshotBytes()).toBe(before);
       for (const agent of AGENTS) {
         expect(fitsIn(r.registry.usedOnAgent(agent), amountsOf(r.registry.agent(agent)!.resources))).toBe(true);
+      }
+      // The incrementally kept per-framework counts match a recount of its live tasks.
+      for (const fw of FRAMEWORKS) {
+        const used = r.registry.usedByFramework(fw);
+        const counts = r.registry.liveCountsOfFramework(fw);
+        for (const kind of ['cpus', 'mem', 'disk', 'gpus'] as const) expect(counts[kind]).toBeCloseTo(used[kind], 6);
+        expect(counts.ports).toBe(portCount(used.ports));
       }
       const relaunched = command.t === 'reg.task.launch' && result.ok ? new Set(command.tasks.map((t) => `${t.frameworkId}/${t.taskId}`)) : new Set<string>();
       for (const [key, state] of terminalBefore) {

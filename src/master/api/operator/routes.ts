@@ -20,6 +20,7 @@ import { metricsSnapshot } from './metrics-snapshot.js';
 import { LOCAL_OPERATOR_CALLS, OPERATOR_CALL_TYPES, SUPPORTED_OPERATOR_CALLS, answerOperatorCall, type SupportedOperatorCall } from './operator-v1.js';
 import { answerError, registerReservationRoutes, reservationCall } from './reserve-routes.js';
 import { frameworksJson, slavesJson, stateJson, stateSummaryJson, taskJson } from './state-v0.js';
+import { emptyAmounts } from '../../registry/resources.js';
 
 const EMPTY_REGISTRY: RegistryView = {
   agent: () => undefined,
@@ -28,6 +29,8 @@ const EMPTY_REGISTRY: RegistryView = {
   frameworks: () => [],
   task: () => undefined,
   tasksOf: () => ({ live: [], completed: [] }),
+  allTasksUnordered: () => [],
+  usedOnAgent: () => emptyAmounts(),
   tasksOnAgent: () => [],
 };
 

@@ -10,6 +10,7 @@ import type { AgentEntry, FrameworkEntry, RegistryView, TaskEntry } from '../../
 import type { RaftNode } from '../../../../src/raft/driver.js';
 import { buildMasterServer } from '../../../../src/master/server.js';
 import { MasterStateMachine } from '../../../../src/master/state/machine.js';
+import { amountsOf } from '../../../../src/master/registry/resources.js';
 
 export class FakeNode {
   isLeader = true;
@@ -86,6 +87,11 @@ export class FakeRegistry implements RegistryView {
     return { live: mine.filter((t) => !terminal.has(t.state)), completed: mine.filter((t) => terminal.has(t.state)) };
   }
   tasksOnAgent(agentId: string) { return this.taskList.filter((t) => t.agentId === agentId); }
+  allTasksUnordered() { return this.taskList; }
+  usedOnAgent(agentId: string) {
+    const live = this.tasksOnAgent(agentId).filter((t) => !['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR'].includes(t.state));
+    return amountsOf(live.flatMap((t) => t.resources));
+  }
 
   addFramework(id: string, overrides: Partial<FrameworkEntry> = {}): FrameworkEntry {
     const entry: FrameworkEntry = {
