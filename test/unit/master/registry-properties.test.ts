@@ -81,7 +81,8 @@ describe('registry properties', () => {
         const used = r.registry.usedByFramework(fw);
         const counts = r.registry.liveCountsOfFramework(fw);
         for (const kind of ['cpus', 'mem', 'disk', 'gpus'] as const) expect(counts[kind]).toBeCloseTo(used[kind], 6);
-        expect(counts.ports).toBe(portCount(used.ports));
+        // Ports count per task: the same port number on two agents is two ports held.
+        expect(counts.ports).toBe(r.registry.tasksOf(fw).live.reduce((sum, task) => sum + portCount(amountsOf(task.resources).ports), 0));
       }
       const relaunched = command.t === 'reg.task.launch' && result.ok ? new Set(command.tasks.map((t) => `${t.frameworkId}/${t.taskId}`)) : new Set<string>();
       for (const [key, state] of terminalBefore) {
