@@ -195,7 +195,8 @@ class Launcher {
           }
         },
         (error: Error) => {
-          this.toLaunch.push(...ids);
+          // No answer: an ACCEPT may have been taken all the same. Its tasks stay pending and
+          // the reconciliation after re-subscribing says which ones to launch again.
           this.recover();
           if (this.refusedCalls++ === 0) process.stderr.write(`placement: call failed ${error.message}\n`);
         },
