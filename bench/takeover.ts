@@ -8,7 +8,8 @@
  * task (nothing forgotten). Goals: (a) ≤ 1 s, (b) ≤ 2 s at 5,000 agents / 50,000 tasks.
  * Rounds: one per run (a kill changes the cluster); --quick uses 300 agents.
  */
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
+import { postJson } from '../test/helpers/v1-framework.js';
 import { SimFleet } from '../src/agent/sim/sim-agent.js';
 import { kairosCli } from './kairos-raft.js';
 import { poller, raftStatus, startMasters } from './lib/masters.js';
@@ -81,14 +82,12 @@ class BenchFramework {
     });
   }
 
+  /** As a real scheduler client: calls share a few persistent connections (not one per call in flight). */
+  private readonly httpAgent = new Agent({ keepAlive: true, maxSockets: 8 });
+
   async call(body: Json): Promise<number> {
-    const response = await fetch(`http://${this.master}/api/v1/scheduler`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'mesos-stream-id': this.streamId },
-      body: JSON.stringify({ framework_id: { value: this.frameworkId }, ...body }),
-    });
-    await response.body?.cancel();
-    return response.status;
+    const answer = await postJson(this.master, '/api/v1/scheduler', { framework_id: { value: this.frameworkId }, ...body }, { 'mesos-stream-id': this.streamId }, 60_000, this.httpAgent);
+    return answer.status;
   }
 
   close(): void {

@@ -28,6 +28,8 @@ export interface V1Call {
 export interface SchedulerSink {
   send(event: V1Event): void;
   close(reason: string): void;
+  /** Optional: bytes sent and not yet taken by the reader (bulk answers pace themselves by it). */
+  backlogBytes?(): number;
 }
 
 export interface Subscription {

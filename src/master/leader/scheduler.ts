@@ -25,6 +25,9 @@ const idValue = (value: unknown): string | undefined => (isObject(value) && type
 
 /** Reconciliation answers sent per event-loop turn. */
 const RECONCILE_SLICE = 1_000;
+/** Unread bytes on a framework's stream above which reconciliation waits for its reader. */
+const RECONCILE_BACKLOG_BYTES = 2 * 1024 * 1024;
+const RECONCILE_BACKLOG_WAIT_MS = 20;
 
 /** How long an ACCEPT's steps wait to be applied: in practice, until this leader is deposed. */
 const RECORDING_TIMEOUT_MS = 10 * 60_000;
@@ -391,17 +394,17 @@ export class LeaderScheduler implements SchedulerPort {
     if (requested.length === 0) {
       const live = registry.tasksOf(framework.id).live.map((task) => task.taskId);
       const launching = [...(this.launching.get(framework.id) ?? [])];
-      this.inSlices(live, (taskId) => {
+      this.inSlices(framework.id, live, (taskId) => {
         const task = registry.task(framework.id, taskId);
         if (task) this.sendLatest(framework, task);
       });
-      this.inSlices(launching, ([taskId, agentId]) => {
+      this.inSlices(framework.id, launching, ([taskId, agentId]) => {
         if (!registry.task(framework.id, taskId)) staging(taskId, agentId);
       });
       return;
     }
     const aware = isPartitionAware(framework.info);
-    this.inSlices(requested, (entry) => {
+    this.inSlices(framework.id, requested, (entry) => {
       const taskId = idValue(entry['task_id']);
       if (taskId === undefined) return;
       const task = registry.task(framework.id, taskId);
@@ -426,11 +429,21 @@ export class LeaderScheduler implements SchedulerPort {
     });
   }
 
-  /** Runs `each` over `items`, RECONCILE_SLICE per turn (the first slice at once), while this session leads. */
-  private inSlices<T>(items: readonly T[], each: (item: T) => void): void {
+  /**
+   * Runs `each` over `items`, RECONCILE_SLICE per turn (the first slice at once), while this
+   * session leads; paced by the framework's reader: while its stream holds more than
+   * RECONCILE_BACKLOG_BYTES not yet read, the next slice waits (a slow reader would otherwise
+   * overflow its stream and be dropped).
+   */
+  private inSlices<T>(frameworkId: string, items: readonly T[], each: (item: T) => void): void {
     let at = 0;
     const step = (): void => {
       if (this.session.isStopped) return;
+      const sink = this.session.subscriptions.get(frameworkId)?.sink;
+      if (at > 0 && (sink?.backlogBytes?.() ?? 0) > RECONCILE_BACKLOG_BYTES) {
+        this.session.clock.setTimer(RECONCILE_BACKLOG_WAIT_MS, step);
+        return;
+      }
       const end = Math.min(items.length, at + RECONCILE_SLICE);
       for (; at < end; at++) each(items[at]!);
       if (at < items.length) setImmediate(step);

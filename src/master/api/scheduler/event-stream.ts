@@ -51,6 +51,10 @@ export class HttpEventStream implements SchedulerSink {
     return this.pending.length > 0;
   }
 
+  backlogBytes(): number {
+    return this.finished ? 0 : this.response.writableLength;
+  }
+
   send(event: V1Event): void {
     if (this.ended) return;
     if (!this.opened) {
