@@ -9,6 +9,7 @@
  * Rounds: one per run (a kill changes the cluster); --quick uses 300 agents.
  */
 import { Agent, request } from 'node:http';
+import { RecordIoDecoder } from '../src/master/api/scheduler/recordio.js';
 import { postJson } from '../test/helpers/v1-framework.js';
 import { SimFleet } from '../src/agent/sim/sim-agent.js';
 import { kairosCli } from './kairos-raft.js';
@@ -57,16 +58,10 @@ class BenchFramework {
         this.streamId = String(res.headers['mesos-stream-id'] ?? '');
         this.master = master;
         this.closeStream = () => req.destroy();
-        let buffer = Buffer.alloc(0);
+        const decoder = new RecordIoDecoder();
         res.on('data', (chunk: Buffer) => {
-          buffer = Buffer.concat([buffer, chunk]);
-          for (;;) {
-            const newline = buffer.indexOf(10);
-            if (newline < 0) break;
-            const length = Number(buffer.subarray(0, newline).toString());
-            if (buffer.length < newline + 1 + length) break;
-            const event = JSON.parse(buffer.subarray(newline + 1, newline + 1 + length).toString()) as Json;
-            buffer = buffer.subarray(newline + 1 + length);
+          for (const record of decoder.push(chunk)) {
+            const event = JSON.parse(record) as Json;
             if (event['type'] === 'SUBSCRIBED') {
               this.frameworkId = event['subscribed']['framework_id']['value'];
               resolve(true);

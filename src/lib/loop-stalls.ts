@@ -2,8 +2,7 @@
  * Event-loop stall watchdog: a timer that expects to fire every `everyMs` and reports each time
  * it fired late by more than `thresholdMs`. A replica whose loop stalls for longer than the Raft
  * election timeout loses (or cannot win) leadership, so operators need to see such stalls next
- * to the elections they cause. It costs one timer callback per
- * interval; stop() it on shutdown.
+ * to the elections they cause. It costs one timer callback per interval; stop() it on shutdown.
  */
 import type { Clock, TimerHandle } from './clock.js';
 

@@ -309,11 +309,8 @@ export class RaftNode {
     for (const message of ready.messagesAfterPersist) transport.send(message);
     if (ready.softState) this.changeSoftState(ready.softState);
     if (ready.snapshot) {
-      if (this.snapshotPieces) {
-        this.snapshotPieces.return(new Uint8Array(0));
-        this.resumeApply();
-        this.snapshotting = false;
-      }
+      // The leader's snapshot replaces the state a local one is being encoded from.
+      if (this.snapshotPieces) this.endSnapshotPieces(true);
       this.restoreSnapshot(ready);
     }
     this.applyEntries(ready, deadline);
@@ -401,15 +398,18 @@ export class RaftNode {
         setImmediate(step);
         return;
       }
-      this.resumeApply();
+      this.endSnapshotPieces(false);
       this.saveSnapshot(index, term, result.value);
     };
     setImmediate(step);
   }
 
-  /** Ends a snapshot in pieces: finished, or abandoned because a leader's snapshot replaces the state. */
-  private resumeApply(): void {
-    if (this.snapshotPieces === null) return;
+  /** Ends a snapshot in pieces and resumes applying: finished, or abandoned (nothing is saved). */
+  private endSnapshotPieces(abandoned: boolean): void {
+    if (abandoned) {
+      this.snapshotPieces?.return(new Uint8Array(0));
+      this.snapshotting = false;
+    }
     this.snapshotPieces = null;
     this.core.pauseApply(false);
     this.schedule();

@@ -9,13 +9,13 @@
  * a cycle computed on a view that changed meanwhile cannot over-commit.
  */
 import type { AllocatorPool } from '../../allocator/pool.js';
-import { offersToObjects, packClusterView, type AgentInput, type FrameworkInput, type OfferObject, type ReservationInput, type ResourceSet } from '../../allocator/pack.js';
+import { offersToObjects, packClusterView, type AgentInput, type FrameworkInput, type OfferObject, type ReservationInput } from '../../allocator/pack.js';
 import type { PolicyName } from '../../allocator/types.js';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { RegistryState } from '../registry/state.js';
 import { addPools, agentPools, agentTotal, frameworkRole, poolOf, UNRESERVED } from '../registry/reservations.js';
-import { addAmounts, emptyAmounts, fitsIn, isEmptyAmounts, portCount, RESOURCE_EPSILON, takePorts, type ResourceAmounts } from '../registry/resources.js';
+import { addAmounts, addToCounts, countsOf, emptyAmounts, fitsIn, isEmptyAmounts, portCount, RESOURCE_EPSILON, takePorts, type ResourceAmounts, type ResourceCounts } from '../registry/resources.js';
 import type { AgentEntry, FrameworkEntry } from '../registry/types.js';
 import type { Offer, OfferBook } from './offers.js';
 
@@ -47,12 +47,6 @@ export function roleOf(framework: FrameworkEntry): string {
   return frameworkRole(framework.info);
 }
 
-type CountSet = Required<Pick<ResourceSet, 'cpus' | 'mem' | 'disk' | 'gpus' | 'ports'>>;
-
-function toSet(amounts: ResourceAmounts): CountSet {
-  return { cpus: amounts.cpus, mem: amounts.mem, disk: amounts.disk, gpus: amounts.gpus, ports: portCount(amounts.ports) };
-}
-
 /** True when used and committed take all of `total` (checked without allocating: most agents of a busy cluster). */
 function nothingFree(total: ResourceAmounts, used: ResourceAmounts, committed: ResourceAmounts): boolean {
   return (
@@ -62,15 +56,6 @@ function nothingFree(total: ResourceAmounts, used: ResourceAmounts, committed: R
     total.gpus - used.gpus - committed.gpus <= RESOURCE_EPSILON &&
     portCount(total.ports) - portCount(used.ports) - portCount(committed.ports) <= 0
   );
-}
-
-/** Adds `amounts` to `set` in place (port counts add: offers and tasks never share a port). */
-function addSet(set: CountSet, amounts: ResourceAmounts): void {
-  set.cpus += amounts.cpus;
-  set.mem += amounts.mem;
-  set.disk += amounts.disk;
-  set.gpus += amounts.gpus;
-  set.ports += portCount(amounts.ports);
 }
 
 /** What the loop has done since this leader started it (metrics). */
@@ -157,19 +142,19 @@ export class AllocationLoop {
     // Agents with nothing left to offer (all used or offered) stay out of the view: most agents
     // of a busy cluster are so, and packing them every cycle was most of its cost. Their totals
     // still count toward the cluster's (DRF shares), as one stand-in agent with nothing free.
-    const saturated = toSet(emptyAmounts());
+    const saturated = countsOf(emptyAmounts());
     for (const agent of registry.agents()) {
       if (!this.host.isAgentOfferable(agent)) continue;
       const capacity = agentTotal(agent);
       const usedAmounts = registry.usedOnAgent(agent.id);
       const committed = offers.committedOnAgent(agent.id);
       if (nothingFree(capacity, usedAmounts, committed)) {
-        addSet(saturated, capacity);
+        addToCounts(saturated, capacity);
         continue;
       }
-      const total = toSet(capacity);
-      const allocated = toSet(usedAmounts);
-      const offered = toSet(committed);
+      const total = countsOf(capacity);
+      const allocated = countsOf(usedAmounts);
+      const offered = countsOf(committed);
       const priority = Number(agent.attributes['priority']);
       const reservations = this.reservationInputs(agent);
       for (const reservation of reservations) reservationRoles.add(reservation.role);
@@ -185,20 +170,21 @@ export class AllocationLoop {
       });
     }
     if (agents.length === 0) return;
-    if (Object.values(saturated).some((count) => count > 0)) agentInputs.push({ total: saturated, allocated: saturated, offered: toSet(emptyAmounts()), active: true, attributes: {} });
+    if (Object.values(saturated).some((count) => count > 0)) agentInputs.push({ total: saturated, allocated: saturated, offered: countsOf(emptyAmounts()), active: true, attributes: {} });
     const agentIndex = new Map(agents.map((agent, index) => [agent.id, index]));
     const roles = [...new Set([...frameworks.map(roleOf), ...reservationRoles])];
     const frameworkInputs: FrameworkInput[] = frameworks.map((framework) => {
-      // The allocator needs counts only: sum scalars and port counts without range arithmetic.
-      const held: CountSet = { ...registry.liveCountsOfFramework(framework.id) };
-      for (const offer of offers.offersOfFramework(framework.id)) addSet(held, offer.amounts);
+      // The allocator needs counts only: sum scalars and port counts without range arithmetic
+      // (port counts add: offers and tasks never share a port).
+      const held: ResourceCounts = { ...registry.liveCountsOfFramework(framework.id) };
+      for (const offer of offers.offersOfFramework(framework.id)) addToCounts(held, offer.amounts);
       const filters = offers
         .filtersOf(framework.id, nowMs)
         .filter((filter) => agentIndex.has(filter.agentId))
         .map((filter) => ({
           agent: agentIndex.get(filter.agentId)!,
           expiresAtMs: filter.expiresAtMs,
-          ...(filter.amounts ? { resources: toSet(filter.amounts) } : {}),
+          ...(filter.amounts ? { resources: countsOf(filter.amounts) } : {}),
         }));
       return { role: roleOf(framework), allocated: held, filters, suppressed: offers.isSuppressed(framework.id) };
     });
@@ -229,7 +215,7 @@ export class AllocationLoop {
     const pools = agentPools(agent);
     if (pools.reserved.size === 0) return [];
     const held = addPools(this.host.registry.usedPoolsOnAgent(agent.id), this.host.offers.committedPoolsOnAgent(agent.id));
-    return [...pools.reserved].map(([role, amounts]) => ({ role, resources: toSet(amounts), used: toSet(poolOf(held, role)) }));
+    return [...pools.reserved].map(([role, amounts]) => ({ role, resources: countsOf(amounts), used: countsOf(poolOf(held, role)) }));
   }
 
   /**

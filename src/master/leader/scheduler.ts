@@ -44,6 +44,7 @@ export class LeaderScheduler implements SchedulerPort {
   /** Launches accepted and not yet applied, by framework: task id → agent id. Reconciliation
    * answers TASK_STAGING for them, as Mesos does for its pending tasks. */
   private readonly launching = new Map<string, Map<string, string>>();
+  private launchingCount = 0;
 
   constructor(private readonly session: LeaderSession) {}
 
@@ -51,7 +52,6 @@ export class LeaderScheduler implements SchedulerPort {
   get launchingTasks(): number {
     return this.launchingCount;
   }
-  private launchingCount = 0;
 
   // ---- SUBSCRIBE ----
 
@@ -273,9 +273,8 @@ export class LeaderScheduler implements SchedulerPort {
         try {
           // No deadline but leadership: an entry in this leader's log commits unless the leader
           // is deposed, so giving up early would only leave the framework guessing.
-          const timeoutMs = RECORDING_TIMEOUT_MS;
-          if (step.kind === 'launch') await this.recordLaunches(framework.id, agentId, step.launches, timeoutMs);
-          else await session.propose({ t: step.kind === 'reserve' ? 'reg.reserve' : 'reg.unreserve', agentId, resources: step.resources, nowMs: session.clock.nowMs() }, { timeoutMs });
+          if (step.kind === 'launch') await this.recordLaunches(framework.id, agentId, step.launches);
+          else await session.propose({ t: step.kind === 'reserve' ? 'reg.reserve' : 'reg.unreserve', agentId, resources: step.resources, nowMs: session.clock.nowMs() }, { timeoutMs: RECORDING_TIMEOUT_MS });
           held.set(after);
         } catch (error) {
           failure = error as Error;
@@ -295,13 +294,14 @@ export class LeaderScheduler implements SchedulerPort {
     }
   }
 
-  private async recordLaunches(frameworkId: string, agentId: string, launches: readonly LaunchRecord[], timeoutMs: number): Promise<void> {
+  /** Proposes the launches, counted as launching (offers are held back, reconciliation says STAGING) until applied. */
+  private async recordLaunches(frameworkId: string, agentId: string, launches: readonly LaunchRecord[]): Promise<void> {
     let pending = this.launching.get(frameworkId);
     if (!pending) this.launching.set(frameworkId, (pending = new Map()));
     for (const launch of launches) pending.set(launch.taskId, agentId);
     this.launchingCount += launches.length;
     try {
-      await this.session.propose({ t: 'reg.task.launch', tasks: [...launches], nowMs: this.session.clock.nowMs() }, { timeoutMs });
+      await this.session.propose({ t: 'reg.task.launch', tasks: [...launches], nowMs: this.session.clock.nowMs() }, { timeoutMs: RECORDING_TIMEOUT_MS });
     } finally {
       this.launchingCount -= launches.length;
       for (const launch of launches) pending.delete(launch.taskId);
@@ -381,8 +381,8 @@ export class LeaderScheduler implements SchedulerPort {
     );
   }
 
-  /** §4.6: implicit (all live tasks) or explicit (each named task, or what is known of it). */
   /**
+   * §4.6: implicit (all live tasks) or explicit (each named task, or what is known of it).
    * RECONCILE answers one UPDATE per task, a slice per event-loop turn: a framework asking about
    * tens of thousands of tasks must not hold the loop (and this leader's heartbeats) for seconds.
    * Each answer reads the registry when its slice runs, so it is never older than the call.

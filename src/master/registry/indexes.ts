@@ -4,7 +4,7 @@
  */
 import { isTerminalTaskState } from '../../actors/task-state.js';
 import type { AgentEntry, FrameworkEntry, TaskEntry } from './types.js';
-import { amountsOf, portCount } from './resources.js';
+import { addToCounts, amountsOf, type ResourceCounts } from './resources.js';
 
 /** Task ids are unique within a framework and may not contain a newline. */
 export function taskKey(frameworkId: string, taskId: string): string {
@@ -22,14 +22,13 @@ export class RegistryTables {
   /** Terminal tasks per framework, oldest first. */
   private readonly completedByFramework = new Map<string, string[]>();
   /**
-   * Sums over an agent's or a framework's live tasks, memoised until its live set changes: the
+   * Sums over an agent's live tasks, memoised until its live set changes: the
    * allocation loop and every launch ask for them, and recomputing walks every task each time.
    * A cached value is exactly what a fresh walk would give (same set, same order), so replicas
    * that reuse it and replicas that recompute it decide alike.
    */
   private readonly sumsByAgent = new Map<string, Map<string, unknown>>();
-  private readonly sumsByFramework = new Map<string, Map<string, unknown>>();
-  private readonly liveCountsByFramework = new Map<string, LiveCounts>();
+  private readonly liveCountsByFramework = new Map<string, ResourceCounts>();
 
   constructor(private readonly maxCompletedPerFramework: number) {}
 
@@ -48,19 +47,9 @@ export class RegistryTables {
     return this.liveByAgent.get(agentId) ?? [];
   }
 
-  /** Live tasks of a framework in no particular order (sums only). */
-  liveTasksOfUnordered(frameworkId: string): Iterable<string> {
-    return this.liveByFramework.get(frameworkId) ?? [];
-  }
-
   /** `compute()` over the agent's live tasks, memoised under `name` until that set changes. */
   sumOnAgent<T>(agentId: string, name: string, compute: () => T): T {
     return memo(this.sumsByAgent, agentId, name, compute);
-  }
-
-  /** `compute()` over the framework's live tasks, memoised under `name` until that set changes. */
-  sumOfFramework<T>(frameworkId: string, name: string, compute: () => T): T {
-    return memo(this.sumsByFramework, frameworkId, name, compute);
   }
 
   completedTaskKeysOf(frameworkId: string): string[] {
@@ -72,7 +61,7 @@ export class RegistryTables {
    * task (the allocation loop reads every framework's each cycle; re-summing 1,000 tasks of each
    * of 100 frameworks whenever one changed cost half a second). Read-only.
    */
-  liveCountsOfFramework(frameworkId: string): Readonly<LiveCounts> {
+  liveCountsOfFramework(frameworkId: string): Readonly<ResourceCounts> {
     return this.liveCountsByFramework.get(frameworkId) ?? ZERO_COUNTS;
   }
 
@@ -85,19 +74,14 @@ export class RegistryTables {
       setOf(this.liveByAgent, task.agentId).add(key);
       setOf(this.liveByFramework, task.frameworkId).add(key);
       this.countLive(task, 1);
-      this.liveSetChanged(task);
+      this.sumsByAgent.delete(task.agentId);
     }
   }
 
   private countLive(task: TaskEntry, sign: 1 | -1): void {
     let counts = this.liveCountsByFramework.get(task.frameworkId);
     if (!counts) this.liveCountsByFramework.set(task.frameworkId, (counts = { ...ZERO_COUNTS }));
-    const amounts = amountsOf(task.resources);
-    counts.cpus += sign * amounts.cpus;
-    counts.mem += sign * amounts.mem;
-    counts.disk += sign * amounts.disk;
-    counts.gpus += sign * amounts.gpus;
-    counts.ports += sign * portCount(amounts.ports);
+    addToCounts(counts, amountsOf(task.resources), sign);
     if (!this.liveByFramework.get(task.frameworkId)?.size) this.liveCountsByFramework.delete(task.frameworkId);
   }
 
@@ -109,13 +93,8 @@ export class RegistryTables {
     this.liveByAgent.get(task.agentId)?.delete(key);
     this.liveByFramework.get(task.frameworkId)?.delete(key);
     this.countLive(task, -1);
-    this.liveSetChanged(task);
-    this.complete(key, task);
-  }
-
-  private liveSetChanged(task: TaskEntry): void {
     this.sumsByAgent.delete(task.agentId);
-    this.sumsByFramework.delete(task.frameworkId);
+    this.complete(key, task);
   }
 
   /** Forgets a terminal task (its id is being launched again). */
@@ -147,7 +126,6 @@ export class RegistryTables {
     this.liveByFramework.clear();
     this.completedByFramework.clear();
     this.sumsByAgent.clear();
-    this.sumsByFramework.clear();
     this.liveCountsByFramework.clear();
   }
 
@@ -183,13 +161,4 @@ function setOf(map: Map<string, Set<string>>, key: string): Set<string> {
   return set;
 }
 
-/** Counts the allocator works with: scalar amounts and a number of ports. */
-export interface LiveCounts {
-  cpus: number;
-  mem: number;
-  disk: number;
-  gpus: number;
-  ports: number;
-}
-
-const ZERO_COUNTS: Readonly<LiveCounts> = Object.freeze({ cpus: 0, mem: 0, disk: 0, gpus: 0, ports: 0 });
+const ZERO_COUNTS: Readonly<ResourceCounts> = Object.freeze({ cpus: 0, mem: 0, disk: 0, gpus: 0, ports: 0 });

@@ -15,7 +15,8 @@ export interface ResourceAmounts {
   ports: Array<[number, number]>;
 }
 
-const SCALARS = ['cpus', 'mem', 'disk', 'gpus'] as const;
+/** The scalar resource kinds the registry sums. */
+export const SCALARS = ['cpus', 'mem', 'disk', 'gpus'] as const;
 /** Tolerance for floating point sums of cpus/mem (Mesos compares with a fixed epsilon too). */
 export const RESOURCE_EPSILON = 1e-6;
 
@@ -34,6 +35,25 @@ export function amountsOf(resources: readonly WireResource[] | undefined): Resou
     }
   }
   return out;
+}
+
+/** Amounts as the allocator counts them: scalars, and ports as a number of ports. */
+export interface ResourceCounts {
+  cpus: number;
+  mem: number;
+  disk: number;
+  gpus: number;
+  ports: number;
+}
+
+export function countsOf(amounts: ResourceAmounts): ResourceCounts {
+  return { cpus: amounts.cpus, mem: amounts.mem, disk: amounts.disk, gpus: amounts.gpus, ports: portCount(amounts.ports) };
+}
+
+/** Adds (`sign` 1) or takes away (-1) `amounts` from `counts`, in place. */
+export function addToCounts(counts: ResourceCounts, amounts: ResourceAmounts, sign: 1 | -1 = 1): void {
+  for (const kind of SCALARS) counts[kind] += sign * amounts[kind];
+  counts.ports += sign * portCount(amounts.ports);
 }
 
 /**

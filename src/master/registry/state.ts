@@ -16,7 +16,7 @@ import { taskMachine, type TaskContext } from '../../actors/task.machine.js';
 import type { StoredSnapshot } from '../../actors/types.js';
 import type { ApplyResult, PartCommand, StatePart } from '../state/part.js';
 import { validateRegistryCommand, type LaunchRecord, type RegistryCommand, type StatusRecord } from './commands.js';
-import { RegistryTables, taskKey, type LiveCounts } from './indexes.js';
+import { RegistryTables, taskKey } from './indexes.js';
 import { reconcileReportedTasks, type ReconcileHost } from './reconcile.js';
 import {
   addPools,
@@ -28,8 +28,8 @@ import {
   poolsOf,
   type Pools,
 } from './reservations.js';
-import type { ResourceAmounts } from './resources.js';
-import { usedByFramework, usedOnAgent, usedPoolsOnAgent } from './usage.js';
+import type { ResourceAmounts, ResourceCounts } from './resources.js';
+import { usedOnAgent, usedPoolsOnAgent } from './usage.js';
 import type { AgentEntry, FrameworkEntry, FrameworkInfoJson, RegistryView, TaskEntry, TaskStatusEntry, WireResource } from './types.js';
 
 export interface RegistryOptions {
@@ -114,7 +114,7 @@ export class RegistryState implements StatePart, RegistryView {
     return this.tables.tasks.get(taskKey(frameworkId, taskId));
   }
   /** Scalar amounts and port count of the framework's live tasks, kept current task by task (read-only). */
-  liveCountsOfFramework(frameworkId: string): Readonly<LiveCounts> {
+  liveCountsOfFramework(frameworkId: string): Readonly<ResourceCounts> {
     return this.tables.liveCountsOfFramework(frameworkId);
   }
   /** Every task the registry holds (live and cached terminal ones), in no particular order. */
@@ -137,11 +137,6 @@ export class RegistryState implements StatePart, RegistryView {
   /** Resources held by the agent's non-terminal tasks, by the pool they draw on (shared: do not mutate). */
   usedPoolsOnAgent(agentId: string): Pools {
     return usedPoolsOnAgent(this.tables, agentId);
-  }
-
-  /** Resources held by the framework's non-terminal tasks (shared: do not mutate). */
-  usedByFramework(frameworkId: string): ResourceAmounts {
-    return usedByFramework(this.tables, frameworkId);
   }
 
   /** Number of frameworks ever created here (ids are numbered from it). */

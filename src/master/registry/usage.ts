@@ -1,6 +1,7 @@
 /**
- * What the live tasks of an agent or a framework hold, summed over the registry's tables and
- * memoised there until that live set changes (RegistryTables.sumOnAgent / sumOfFramework). Read
+ * What the live tasks of an agent hold, summed over the registry's tables and memoised there
+ * until that live set changes (RegistryTables.sumOnAgent; per-framework counts are kept task by
+ * task, RegistryTables.liveCountsOfFramework). Read
  * by the allocation loop every cycle and by every launch; results are shared, never mutated.
  */
 import type { RegistryTables } from './indexes.js';
@@ -10,11 +11,6 @@ import { addAmounts, amountsOf, emptyAmounts, type ResourceAmounts } from './res
 /** Resources held by the agent's non-terminal tasks. */
 export function usedOnAgent(tables: RegistryTables, agentId: string): ResourceAmounts {
   return tables.sumOnAgent(agentId, 'amounts', () => sumAmounts(tables, tables.liveTasksOnAgentUnordered(agentId)));
-}
-
-/** Resources held by the framework's non-terminal tasks. */
-export function usedByFramework(tables: RegistryTables, frameworkId: string): ResourceAmounts {
-  return tables.sumOfFramework(frameworkId, 'amounts', () => sumAmounts(tables, tables.liveTasksOfUnordered(frameworkId)));
 }
 
 /** Resources held by the agent's non-terminal tasks, by the pool they draw on. */

@@ -8,7 +8,7 @@ import { decodeSnapshot, encodeInPieces } from './snapshot-pieces.js';
 import type { StateMachine } from '../../raft/state-machine.js';
 import type { MasterCommand } from './commands.js';
 import { KvState } from './kv.js';
-import { MembersState, type MemberInfo } from './members.js';
+import { MembersState } from './members.js';
 import type { ApplyResult, PartCommand, StatePart } from './part.js';
 
 export type { ApplyResult };
@@ -89,7 +89,7 @@ export class MasterStateMachine implements StateMachine<ApplyResult> {
   restore(data: Uint8Array): void {
     const document = decodeSnapshot(data);
     this.kv.restore(document.kv);
-    this.members.restore(document.members as MemberInfo[]);
+    this.members.restore(document.members);
     for (const [prefix, part] of this.parts) part.restore(document.parts?.[prefix]);
     this.onMembersChanged?.();
   }

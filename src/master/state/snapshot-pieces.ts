@@ -10,6 +10,7 @@
  * Decoding reassembles the one-document form that `restore` has always read.
  */
 import { decode, encodeDocument } from '../../lib/codec.js';
+import type { MemberInfo } from './members.js';
 
 export const MAGIC = Buffer.from('KSNAP2\n');
 /** Items per piece of a long array (≈ 10–20 ms of encoding for registry tasks). */
@@ -18,7 +19,7 @@ export const PIECE_ITEMS = 2_000;
 export interface SnapshotDocument {
   version: 1;
   kv: Array<[string, Uint8Array]>;
-  members: unknown[];
+  members: MemberInfo[];
   /** Each registered part's snapshot, by prefix. */
   parts?: Record<string, unknown>;
 }
@@ -26,7 +27,7 @@ export interface SnapshotDocument {
 interface Manifest {
   version: 2;
   kv: SnapshotDocument['kv'];
-  members: unknown[];
+  members: MemberInfo[];
   /** Per part: its fields with how many pieces each has (-1: the field is not an array, one piece). */
   parts: Array<{ prefix: string; plain: boolean; fields: Array<{ name: string; pieces: number }> }>;
 }

@@ -85,7 +85,7 @@ export class LevelRaftStore implements RaftStore {
     const snapshot = batch.snapshot;
     let file: SnapshotFileRef | null = null;
     return this.enqueueWrite(batch.mustSync ?? true, {
-      before: snapshot ? async () => { file = await this.files.write(snapshot.meta.index, snapshot.meta.term, snapshot.data); } : undefined,
+      before: snapshot ? async () => { file = await this.files.write(snapshot); } : undefined,
       fill: (chained) => {
         // A leader's snapshot replaces the whole log: its deletes stay in the batch, because
         // entries left behind by a crash could conflict with it.
@@ -108,7 +108,7 @@ export class LevelRaftStore implements RaftStore {
     return this.enqueueWrite(true, {
       before: async () => {
         plan = planCompaction(this.bounds, snapshot, compactTo);
-        if (plan.writeSnapshot) file = await this.files.write(snapshot.meta.index, snapshot.meta.term, snapshot.data);
+        if (plan.writeSnapshot) file = await this.files.write(snapshot);
       },
       fill: (chained) => {
         if (file) putSnapshot(chained, snapshot, file);
@@ -130,9 +130,11 @@ export class LevelRaftStore implements RaftStore {
 
   /** Writes an app meta record durably (its own synced batch, ordered with log writes). */
   writeAppMeta(name: string, value: Uint8Array): Promise<void> {
-    return this.enqueueWrite(true, (chained) => {
-      chained.put(keys.appMetaKey(name), Buffer.from(value));
-      return null;
+    return this.enqueueWrite(true, {
+      fill: (chained) => {
+        chained.put(keys.appMetaKey(name), Buffer.from(value));
+        return null;
+      },
     });
   }
 
@@ -145,8 +147,7 @@ export class LevelRaftStore implements RaftStore {
    * Once earlier writes are done: runs `before` (a snapshot file), fills a fresh batch, writes it
    * (synced unless told otherwise), adopts the plan's bounds, then runs `after` (clean-up).
    */
-  private enqueueWrite(sync: boolean, write: StoreWrite | StoreWrite['fill']): Promise<void> {
-    const { before, fill, after } = typeof write === 'function' ? { fill: write, before: undefined, after: undefined } : write;
+  private enqueueWrite(sync: boolean, { before, fill, after }: StoreWrite): Promise<void> {
     const run = async (): Promise<void> => {
       if (this.failure) throw this.failure;
       await before?.();

@@ -12,6 +12,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { StorageError } from '../../lib/errors.js';
+import type { Snapshot } from '../core/types.js';
 
 /** Where a stored snapshot's data is, as recorded in LevelDB. */
 export interface SnapshotFileRef {
@@ -29,8 +30,9 @@ export class SnapshotFiles {
     this.dir = join(storeDir, 'snap');
   }
 
-  /** Writes `data` durably under a name derived from the snapshot's position in the log. */
-  async write(index: number, term: number, data: Uint8Array): Promise<SnapshotFileRef> {
+  /** Writes the snapshot's data durably under a name derived from its position in the log. */
+  async write(snapshot: Snapshot): Promise<SnapshotFileRef> {
+    const { meta: { index, term }, data } = snapshot;
     mkdirSync(this.dir, { recursive: true });
     const file = `${index.toString(16).padStart(16, '0')}-${term.toString(16).padStart(16, '0')}${SUFFIX}`;
     const temporary = join(this.dir, `${file}.tmp`);

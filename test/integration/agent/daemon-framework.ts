@@ -2,6 +2,7 @@
  * A minimal Mesos v1 HTTP framework for the agent end-to-end tests: subscribes through any
  * master (following 307), reads the RecordIO event stream, and makes calls with its stream id.
  */
+import { RecordIoDecoder } from '../../../src/master/api/scheduler/recordio.js';
 import { waitFor } from '../helpers/process.js';
 
 export type Json = Record<string, any>;
@@ -112,18 +113,10 @@ export class V1Framework {
   }
 
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
-    let buffer = Buffer.alloc(0);
+    const decoder = new RecordIoDecoder();
     try {
       for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        buffer = Buffer.concat([buffer, Buffer.from(chunk)]);
-        for (;;) {
-          const newline = buffer.indexOf(10);
-          if (newline < 0) break;
-          const length = Number(buffer.subarray(0, newline).toString());
-          if (buffer.length < newline + 1 + length) break;
-          this.events.push(JSON.parse(buffer.subarray(newline + 1, newline + 1 + length).toString()) as Json);
-          buffer = buffer.subarray(newline + 1 + length);
-        }
+        for (const record of decoder.push(Buffer.from(chunk))) this.events.push(JSON.parse(record) as Json);
       }
     } catch {
       // the stream ended (closed, or the master went away)

@@ -4,6 +4,7 @@
  * (one RecordIO subscription stream, calls carrying its stream id).
  */
 import { randomUUID } from 'node:crypto';
+import { RecordIoDecoder } from '../../../src/master/api/scheduler/recordio.js';
 import { dialMaster, FrameConnection } from '../../../src/protocol/connection.js';
 import type { AgentToMaster, MasterToAgent } from '../../../src/protocol/messages.js';
 import type { TaskSpec } from '../../../src/agent/types.js';
@@ -155,19 +156,10 @@ export class HttpFramework {
 
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
     const stream = this.streamId;
-    let buffer = Buffer.alloc(0);
+    const decoder = new RecordIoDecoder();
     try {
       for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        buffer = Buffer.concat([buffer, Buffer.from(chunk)]);
-        for (;;) {
-          const newline = buffer.indexOf(10);
-          if (newline < 0) break;
-          const length = Number(buffer.subarray(0, newline).toString());
-          if (buffer.length < newline + 1 + length) break;
-          const record = JSON.parse(buffer.subarray(newline + 1, newline + 1 + length).toString()) as Json;
-          buffer = buffer.subarray(newline + 1 + length);
-          this.events.push({ ...record, _stream: stream });
-        }
+        for (const record of decoder.push(Buffer.from(chunk))) this.events.push({ ...(JSON.parse(record) as Json), _stream: stream });
       }
     } catch {
       // stream ended

@@ -10,7 +10,7 @@ import { describe, expect } from 'vitest';
 import { TASK_STATE_NAMES, isTerminalTaskState } from '../../../src/actors/task-state.js';
 import { decode, encodeDocument } from '../../../src/lib/codec.js';
 import type { RegistryCommand } from '../../../src/master/registry/commands.js';
-import { amountsOf, fitsIn, portCount } from '../../../src/master/registry/resources.js';
+import { addAmounts, amountsOf, emptyAmounts, fitsIn, portCount } from '../../../src/master/registry/resources.js';
 import { T0, TestRegistry, launchRecord, scalars } from './registry-helpers.js';
 
 const AGENTS = ['a1', 'a2'];
@@ -78,7 +78,7 @@ describe('registry properties', () => {
       }
       // The incrementally kept per-framework counts match a recount of its live tasks.
       for (const fw of FRAMEWORKS) {
-        const used = r.registry.usedByFramework(fw);
+        const used = r.registry.tasksOf(fw).live.reduce((sum, task) => addAmounts(sum, amountsOf(task.resources)), emptyAmounts());
         const counts = r.registry.liveCountsOfFramework(fw);
         for (const kind of ['cpus', 'mem', 'disk', 'gpus'] as const) expect(counts[kind]).toBeCloseTo(used[kind], 6);
         // Ports count per task: the same port number on two agents is two ports held.

@@ -31,7 +31,7 @@ describe('snapshot in pieces', () => {
   test.prop([fc.dictionary(fc.constantFrom('reg', 'chronos', 'x'), partArb), fc.array(fc.tuple(fc.string(), fc.uint8Array({ maxLength: 8 })), { maxLength: 4 })], { numRuns: 25 })(
     'decodes to the document it was encoded from',
     (parts, kv) => {
-      const document: SnapshotDocument = { version: 1, kv: kv.map(([k, v]) => [k, Buffer.from(v)]), members: [{ id: 'm1', httpAddress: 'h:1' }], parts };
+      const document: SnapshotDocument = { version: 1, kv: kv.map(([k, v]) => [k, Buffer.from(v)]), members: [{ id: 'm1', httpAddress: 'h:1', raftAddress: 'r:1', term: 1 }], parts };
       const { bytes } = encodeAll(document);
       expect(decodeSnapshot(bytes)).toEqual(document);
     },

@@ -5,6 +5,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { MasterContext } from '../context.js';
 import { agentTotal } from '../../registry/reservations.js';
+import { SCALARS } from '../../registry/resources.js';
 
 export function registerRegistryGauges(registry: Registry, context: MasterContext): void {
   // Counted straight from the registry tables with memoised sums: a scrape at 100,000 tasks must
@@ -59,8 +60,6 @@ export function registerRegistryGauges(registry: Registry, context: MasterContex
     },
   });
 }
-
-const SCALARS = ['cpus', 'mem', 'disk', 'gpus'] as const;
 
 function countBy<T>(items: Iterable<T>, keyOf: (item: T) => string): Map<string, number> {
   const counts = new Map<string, number>();
