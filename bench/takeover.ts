@@ -160,8 +160,19 @@ export const takeoverScenario: Scenario = {
       leader.r.process!.signal('SIGKILL');
       await leader.r.process!.exited;
       leader.r.process = null;
+      const timeline = process.env['TAKEOVER_TIMELINE'] ? setInterval(() => {
+        const states: Record<string, number> = {};
+        let dials = 0;
+        for (const a of fleet.agents) {
+          const k = a.link.state + (a.link.highestTerm > oldTerm ? '+' : '');
+          states[k] = (states[k] ?? 0) + 1;
+          dials += a.link.stats.dials;
+        }
+        context.progress(`+${Math.round(performance.now() - killedAt)} ms dials=${dials} ${JSON.stringify(states)}`);
+      }, 100) : null;
       const firstBack = await until('first agent with the new leader', () => (fleet.agents.some((a) => a.link.state === 'registered' && a.link.highestTerm > oldTerm) ? performance.now() : undefined), 120_000, 2);
       const allBack = await until('every agent re-registered', () => (fleet.agents.every((a) => a.link.state === 'registered' && a.link.highestTerm > oldTerm) ? performance.now() : undefined), 300_000, 5);
+      if (timeline) clearInterval(timeline);
       const survivors = replicas.filter((r) => r.process).map((r) => r.http);
       framework.events.length = 0;
       await framework.subscribe(survivors, 60_000);

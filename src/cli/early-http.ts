@@ -6,6 +6,7 @@
  * until the real application takes the server over. Only node:* imports here.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { LISTEN_BACKLOG } from '../lib/net.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -55,7 +56,7 @@ export function preBindFromArgv(argv: string[], env: NodeJS.ProcessEnv): void {
   });
   state.bound = new Promise((resolve) => {
     state.server.once('error', (error) => resolve(error));
-    state.server.listen(port, host, () => resolve(null));
+    state.server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve(null));
   });
   early = state;
 }

@@ -50,6 +50,13 @@ export interface TcpServerOptions {
 }
 
 /**
+ * Listen backlog of the HTTP servers (the kernel caps it at net.core.somaxconn). A whole fleet
+ * reconnects to the masters at once after a leader change: with Node's default of 511, SYNs
+ * beyond it are dropped and those agents wait for TCP's 1 s (then 3 s) SYN retransmission.
+ */
+export const LISTEN_BACKLOG = 4_096;
+
+/**
  * Starts a listening TCP (or TLS) server and resolves once it is bound. `onConnection` receives
  * sockets that are ready to use: for TLS, after the handshake and client verification.
  */

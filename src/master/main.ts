@@ -11,6 +11,7 @@ import { SystemClock } from '../lib/clock.js';
 import { watchLoopStalls } from '../lib/loop-stalls.js';
 import type { Logger } from '../lib/log.js';
 import { SeededRng, seedFromCrypto } from '../lib/rng.js';
+import { LISTEN_BACKLOG } from '../lib/net.js';
 import { defaultRaftConfig } from '../raft/core/types.js';
 import { RaftNode } from '../raft/driver.js';
 import { LevelRaftStore } from '../raft/storage/level-store.js';
@@ -95,7 +96,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
   engine.attachServer(server.server);
   if (!prebound) {
     const [host, port] = splitAddress(config.http);
-    await server.listen({ host, port });
+    await server.listen({ host, port, backlog: LISTEN_BACKLOG });
   }
   logger.info({ http: config.http, raft: config.peers[config.id], dataDir: config.dataDir }, 'master replica serving');
   // A stall near the election timeout costs leadership: say so where the elections are logged.

@@ -12,6 +12,13 @@ export const LINK_BACKOFF = { minMs: 100, maxMs: 5_000 } as const;
  */
 export const ANSWERED_BACKOFF = { minMs: 100, maxMs: 500 } as const;
 
+/**
+ * After losing the leader every agent waits a random moment in [0, this) before dialling: a
+ * fleet that lost its master at the same instant would otherwise reconnect as one burst (as
+ * Mesos agents do with `--registration_backoff_factor`, 1 s there).
+ */
+export const RECONNECT_SPREAD_MS = 500;
+
 /** A master is taken as gone after this many heartbeat intervals without a pong. */
 export const DEFAULT_MISSED_PONGS = 3;
 
@@ -41,11 +48,14 @@ export function backoffDelayMs(attempt: number, unit: number, policy: { minMs: n
 /**
  * Where to dial next: a leader hint (from a 307 or `notLeader`) wins unless we have already
  * followed too many hints in a row (a redirect loop while leadership moves); otherwise the next
- * master in round-robin order.
+ * master in round-robin order. `avoid` is the master whose connection was just lost: a follower
+ * that has not yet noticed its death still names it, so its hints are ignored and round robin
+ * passes it by (until the caller clears it after a failed round).
  */
-export function nextTarget(masters: readonly string[], cursor: number, hint: string | null, hops: number, maxHops = 3): { address: string; cursor: number; hops: number } {
-  if (hint && hops < maxHops) return { address: hint, cursor, hops: hops + 1 };
-  const next = (cursor + 1) % masters.length;
+export function nextTarget(masters: readonly string[], cursor: number, hint: string | null, hops: number, maxHops = 3, avoid: string | null = null): { address: string; cursor: number; hops: number } {
+  if (hint && hint !== avoid && hops < maxHops) return { address: hint, cursor, hops: hops + 1 };
+  let next = (cursor + 1) % masters.length;
+  if (masters[next] === avoid && masters.length > 1) next = (next + 1) % masters.length;
   return { address: masters[next]!, cursor: next, hops: 0 };
 }
 

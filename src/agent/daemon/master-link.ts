@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../../lib/log.js';
 import { dialMaster, FrameConnection } from '../../protocol/connection.js';
 import { AGENT_PROTOCOL_VERSION, type AgentToMaster, type MasterToAgent } from '../../protocol/messages.js';
 import type { StatusUpdate } from '../types.js';
-import { DEFAULT_MISSED_PONGS, fence, masterSilent, nextTarget, roundBackoff, type BackoffRounds } from './link-policy.js';
+import { DEFAULT_MISSED_PONGS, RECONNECT_SPREAD_MS, fence, masterSilent, nextTarget, roundBackoff, type BackoffRounds } from './link-policy.js';
 
 /** What the link needs of a connection (FrameConnection has it; unit tests fake it). */
 export interface LinkConnection {
@@ -61,6 +61,8 @@ export interface MasterLinkOptions {
   /** A master that upgraded but does not answer `hello` in time is dropped. */
   registrationTimeoutMs?: number;
   backoff?: { minMs: number; maxMs: number };
+  /** Longest random wait before dialling again after losing the master (RECONNECT_SPREAD_MS). */
+  reconnectSpreadMs?: number;
   log?: Logger;
 }
 
@@ -151,11 +153,13 @@ export class MasterLink {
     let hint: string | null = null;
     let hops = 0;
     let failures = 0;
+    /** The master we just lost: not dialled again until a round without it has failed. */
+    let lost: string | null = null;
     let rounds: BackoffRounds = { answered: 0, silent: 0 };
     /** Some master answered HTTP in the current round (it is alive, just not leading yet). */
     let answered = false;
     while (this.linkState !== 'stopped') {
-      const target = nextTarget(masters, cursor, hint, hops);
+      const target = nextTarget(masters, cursor, hint, hops, undefined, lost);
       cursor = target.cursor;
       hops = target.hops;
       hint = null;
@@ -171,23 +175,28 @@ export class MasterLink {
         hint = outcome.hint;
         answered = true;
         if (outcome.registered) {
+          lost = target.address;
           failures = 0;
           rounds = { answered: 0, silent: 0 };
           answered = false;
           hops = 0;
+          const spreadMs = this.options.reconnectSpreadMs ?? RECONNECT_SPREAD_MS;
+          if (spreadMs > 0 && !this.isStopped()) await this.backoff(Math.floor(random() * spreadMs));
           continue;
         }
-      } else if (result.kind === 'redirect' && result.leader) {
+      } else if (result.kind === 'redirect' && result.leader && result.leader !== lost) {
         hint = result.leader;
         continue;
       } else {
         if (result.kind === 'redirect' || result.answered) answered = true;
         this.log.debug({ master: target.address, reason: result.kind === 'unavailable' ? result.reason : 'no leader' }, 'master unavailable');
       }
+      if (hint === lost) hint = null; // a hint back to the master just lost is no lead
       if (hint) continue;
       failures++;
-      if (failures >= masters.length) {
+      if (failures >= masters.length - (lost !== null && masters.length > 1 ? 1 : 0)) {
         failures = 0;
+        lost = null;
         const next = roundBackoff(rounds, answered, random(), this.options.backoff);
         rounds = next.rounds;
         answered = false;

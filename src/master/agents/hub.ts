@@ -11,8 +11,8 @@ import type { Clock, TimerHandle } from '../../lib/clock.js';
 import { ConflictError, NotLeaderError, UnavailableError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { FrameConnection } from '../../protocol/connection.js';
-import type { AgentToMaster, MasterToAgent } from '../../protocol/messages.js';
-import type { RegistryCommand } from '../registry/commands.js';
+import type { AgentToMaster, MasterToAgent, ReportedTask } from '../../protocol/messages.js';
+import type { KnownTaskReport, RegistryCommand } from '../registry/commands.js';
 import type { RegistryResult, RegistryState } from '../registry/state.js';
 
 export type AgentConnection = FrameConnection<AgentToMaster, MasterToAgent>;
@@ -167,7 +167,7 @@ export class AgentHub {
       if (this.links.get(agentId) === link) this.links.delete(agentId);
     };
     try {
-      if (hello.agentId) await this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, tasks: hello.tasks ?? [], nowMs });
+      if (hello.agentId) await this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, ...this.splitReported(agentId, hello.tasks ?? []), nowMs });
       else await this.host.propose({ t: 'reg.agent.register', agentId, ...description, nowMs });
     } catch (error) {
       unlink();
@@ -196,12 +196,33 @@ export class AgentHub {
     return agentId;
   }
 
+  /** Reported tasks the registry already holds on this agent go by id and state only. */
+  private splitReported(agentId: string, reported: readonly ReportedTask[]): { tasks: ReportedTask[]; known: KnownTaskReport[] } {
+    const tasks: ReportedTask[] = [];
+    const known: KnownTaskReport[] = [];
+    for (const task of reported) {
+      const { frameworkId, taskId } = task.spec ?? {};
+      if (typeof frameworkId === 'string' && typeof taskId === 'string' && this.host.registry.task(frameworkId, taskId)?.agentId === agentId) {
+        known.push({ frameworkId, taskId, state: task.state });
+      } else {
+        tasks.push(task);
+      }
+    }
+    return { tasks, known };
+  }
+
   private stillLive(frameworkId: string, taskId: string): boolean {
     const task = this.host.registry.task(frameworkId, taskId);
     return task !== undefined && !isTerminalTaskState(task.state);
   }
 
   private async status(agentId: string, update: StatusUpdate): Promise<void> {
+    // An update re-sent until the framework acknowledges it (after every re-registration, and on
+    // the agent's retry timer) is already committed: relay it again without a Raft round.
+    if (this.host.registry.hasRecordedUpdate(agentId, update.frameworkId, update.taskId, update.uuid)) {
+      this.host.forwardAgentUpdate(agentId, update);
+      return;
+    }
     let outcome: 'accepted' | 'duplicate' | 'ignored' | 'unknown';
     try {
       const result = await this.host.propose({

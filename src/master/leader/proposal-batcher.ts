@@ -12,6 +12,9 @@ import type { RegistryResult } from '../registry/state.js';
  * heartbeats included), so a burst becomes several moderate entries, not one huge one. */
 export const BATCH_LIMIT = 256;
 
+/** Re-registrations per entry at most (each carries and reconciles an agent's tasks). */
+export const REREGISTER_BATCH_LIMIT = 32;
+
 interface Waiting {
   command: RegistryCommand;
   resolve(result: RegistryResult): void;
@@ -25,16 +28,18 @@ export class ProposalBatcher {
   /**
    * @param proposeOne proposes a single command (used when only one is waiting)
    * @param proposeBatch proposes a `reg.batch` of the commands and resolves with its result
+   * @param limit most commands per entry
    */
   constructor(
     private readonly proposeOne: (command: RegistryCommand) => Promise<RegistryResult>,
     private readonly proposeBatch: (commands: RegistryCommand[]) => Promise<RegistryResult>,
+    private readonly limit = BATCH_LIMIT,
   ) {}
 
   propose(command: RegistryCommand): Promise<RegistryResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ command, resolve, reject });
-      if (this.queue.length >= BATCH_LIMIT) this.flush();
+      if (this.queue.length >= this.limit) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());

@@ -26,7 +26,7 @@ import { AllocationLoop } from './allocation.js';
 import { DeadlineTimers } from './deadlines.js';
 import { failureEvent, heartbeatEvent, masterInfoOf, rescindEvent, updateEvent, type MasterInfoJson } from './events.js';
 import { OfferBook, type Offer } from './offers.js';
-import { ProposalBatcher } from './proposal-batcher.js';
+import { BATCH_LIMIT, ProposalBatcher, REREGISTER_BATCH_LIMIT } from './proposal-batcher.js';
 import { LeaderScheduler } from './scheduler.js';
 import type { SchedulerPort } from './scheduler-port.js';
 import { Subscriptions } from './subscriptions.js';
@@ -194,6 +194,7 @@ export class LeaderSession implements HubHost {
     if (problem) throw new ValidationError(problem.field, `${problem.field}: ${problem.message}`);
     if (this.stopped) throw new NotLeaderError(null, 'this replica no longer leads');
     if (command.t === 'reg.task.status') return this.statusBatcher.propose(command);
+    if (command.t === 'reg.agent.reregister') return this.reregisterBatcher.propose(command);
     return this.proposeOne(command, options.timeoutMs);
   }
 
@@ -203,10 +204,18 @@ export class LeaderSession implements HubHost {
     return result.value as RegistryResult;
   }
 
-  private readonly statusBatcher = new ProposalBatcher(
-    (command) => this.proposeOne(command),
-    (commands) => this.proposeOne({ t: 'reg.batch', commands, nowMs: Math.max(...commands.map((c) => c.nowMs)) }),
-  );
+  private readonly statusBatcher = this.batcher(BATCH_LIMIT);
+  /** A takeover brings the whole fleet back at once; each re-registration reconciles an agent's
+   * tasks, so fewer share an entry than status updates do. */
+  private readonly reregisterBatcher = this.batcher(REREGISTER_BATCH_LIMIT);
+
+  private batcher(limit: number): ProposalBatcher {
+    return new ProposalBatcher(
+      (command) => this.proposeOne(command),
+      (commands) => this.proposeOne({ t: 'reg.batch', commands, nowMs: Math.max(...commands.map((c) => c.nowMs)) }),
+      limit,
+    );
+  }
 
   forwardAgentUpdate(agentId: string, update: StatusUpdate): boolean {
     const framework = this.registry.framework(update.frameworkId);

@@ -35,6 +35,13 @@ interface AgentDescription {
   attributes: Record<string, string>;
 }
 
+/** A reported task the registry already holds on the agent: ids and the agent's latest state. */
+export interface KnownTaskReport {
+  frameworkId: string;
+  taskId: string;
+  state: TaskStateName;
+}
+
 /** Deadline events the leader may propose through `reg.deadline`. */
 export const DEADLINE_EVENTS = {
   agent: ['agent.reregisterTimeout', 'agent.registryExpired'],
@@ -43,7 +50,10 @@ export const DEADLINE_EVENTS = {
 
 export type RegistryCommand =
   | ({ t: 'reg.agent.register'; nowMs: number } & AgentDescription)
-  | ({ t: 'reg.agent.reregister'; nowMs: number; tasks: ReportedTask[] } & AgentDescription)
+  /** `tasks`: reported tasks with their specs; `known`: reported tasks the leader already held on
+   * this agent when proposing, by id and state only (a re-registering fleet re-sends every spec,
+   * and recording them all again would make a takeover's log many megabytes for nothing). */
+  | ({ t: 'reg.agent.reregister'; nowMs: number; tasks: ReportedTask[]; known?: KnownTaskReport[] } & AgentDescription)
   /** The leader saw too many missed heartbeats. */
   | { t: 'reg.agent.unreachable'; agentId: string; nowMs: number }
   | {
@@ -176,6 +186,18 @@ function checkReportedTasks(tasks: unknown): CommandProblem | null {
   return null;
 }
 
+function checkKnownTasks(known: unknown): CommandProblem | null {
+  if (known === undefined) return null;
+  if (!Array.isArray(known)) return problem('known', 'must be a list');
+  for (const [i, task] of known.entries()) {
+    if (!isObject(task)) return problem(`known[${i}]`, 'must be an object');
+    if (!isNonEmpty(task['taskId'])) return problem(`known[${i}].taskId`, 'is required');
+    if (!isNonEmpty(task['frameworkId'])) return problem(`known[${i}].frameworkId`, 'is required');
+    if (!isTaskStateName(task['state'])) return problem(`known[${i}].state`, 'must be a Mesos task state');
+  }
+  return null;
+}
+
 function checkLaunch(tasks: unknown): CommandProblem | null {
   if (!Array.isArray(tasks) || tasks.length === 0) return problem('tasks', 'must be a non-empty list');
   for (const [i, task] of tasks.entries()) {
@@ -213,7 +235,7 @@ export function validateRegistryCommand(command: unknown): CommandProblem | null
     case 'reg.agent.register':
       return checkAgent(c);
     case 'reg.agent.reregister':
-      return checkAgent(c) ?? checkReportedTasks(c['tasks']);
+      return checkAgent(c) ?? checkReportedTasks(c['tasks']) ?? checkKnownTasks(c['known']);
     case 'reg.agent.unreachable':
       return isNonEmpty(c['agentId']) ? null : problem('agentId', 'is required');
     case 'reg.framework.subscribe': {

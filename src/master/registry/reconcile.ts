@@ -11,7 +11,7 @@ import { isLocationUnknown, isTerminalTaskState, type TaskStateName } from '../.
 import { taskMachine, type TaskContext } from '../../actors/task.machine.js';
 import type { StoredSnapshot } from '../../actors/types.js';
 import type { StatusSource } from '../../actors/effects.js';
-import type { RegistryCommand } from './commands.js';
+import type { KnownTaskReport, RegistryCommand } from './commands.js';
 import { taskKey, type RegistryTables } from './indexes.js';
 import type { RegistryEffect } from './state.js';
 import type { TaskEntry } from './types.js';
@@ -32,30 +32,52 @@ export interface ReconcileHost {
 /**
  * Tasks the registry has on the agent but the agent does not report are lost; reported tasks
  * the registry does not know are adopted; reported tasks the registry already ended are killed;
- * unreachable ones come back in the state the agent reports.
+ * unreachable ones come back in the state the agent reports. `known` are reports the leader sent
+ * without their specs because it held those tasks on this agent when it proposed the command.
  */
-export function reconcileReportedTasks(host: ReconcileHost, agentId: string, reported: ReportedTasks, nowMs: number): void {
+export function reconcileReportedTasks(host: ReconcileHost, agentId: string, reported: ReportedTasks, nowMs: number, known: readonly KnownTaskReport[] = []): void {
   const { tables } = host;
   const epoch = (tables.agents.get(agentId)!.machine.context as AgentContext).sessionEpoch;
   const reportedKeys = new Set(reported.map((task) => taskKey(task.spec.frameworkId, task.spec.taskId)));
+  for (const task of known) reportedKeys.add(taskKey(task.frameworkId, task.taskId));
+  // Every reported task is looked up before any moves: ending one task may push older terminal
+  // ones out of the completed history, and a task looked up after that would be adopted as new.
+  const reportedEntries = reported.map((task) => tables.tasks.get(taskKey(task.spec.frameworkId, task.spec.taskId)));
+  const knownEntries = known.map((task) => tables.tasks.get(taskKey(task.frameworkId, task.taskId)));
+  reported.forEach((task, i) => {
+    const entry = reportedEntries[i];
+    if (!entry) adoptTask(tables, agentId, task, nowMs);
+    else reconcileHeldTask(host, agentId, epoch, entry, task.state, nowMs);
+  });
+  known.forEach((task, i) => {
+    const entry = knownEntries[i];
+    if (entry) {
+      reconcileHeldTask(host, agentId, epoch, entry, task.state, nowMs);
+    } else if (!isTerminalTaskState(task.state)) {
+      // Held when the leader proposed, gone by the time the entry applied: only a terminal task
+      // is ever forgotten, so the agent runs something the registry has ended. Without a spec it
+      // cannot be adopted either.
+      const key = taskKey(task.frameworkId, task.taskId);
+      host.emit({ type: 'killTask', key: `agent:${agentId}:${epoch}:kill:${key}`, taskId: task.taskId, frameworkId: task.frameworkId, agentId, reason: 'terminal in the registry' });
+    }
+  });
+  // Unreported tasks are lost only after the reported ones were looked up (see above).
   for (const key of tables.liveTaskKeysOnAgent(agentId)) {
     if (reportedKeys.has(key)) continue;
     host.moveTask(tables.tasks.get(key)!, host.forFramework(key, 'TASK_LOST', 'TASK_GONE'), 'REASON_AGENT_REREGISTERED', 'master', null, nowMs, 'the agent re-registered without this task');
   }
-  for (const task of reported) {
-    const key = taskKey(task.spec.frameworkId, task.spec.taskId);
-    const entry = tables.tasks.get(key);
-    if (!entry) {
-      adoptTask(tables, agentId, task, nowMs);
-    } else if (entry.agentId !== agentId) {
-      continue;
-    } else if (isTerminalTaskState(entry.state) && !isTerminalTaskState(task.state)) {
-      host.emit({ type: 'killTask', key: `agent:${agentId}:${epoch}:kill:${key}`, taskId: entry.taskId, frameworkId: entry.frameworkId, agentId, reason: 'terminal in the registry' });
-    } else if (isLocationUnknown(entry.state) && task.state !== entry.state) {
-      host.moveTask(entry, task.state, 'REASON_AGENT_REREGISTERED', 'master', null, nowMs);
-    }
-  }
   resendRequestedKills(host, agentId, epoch);
+}
+
+/** One reported task the registry holds: killed again if ended, brought back if unreachable. */
+function reconcileHeldTask(host: ReconcileHost, agentId: string, epoch: number, entry: TaskEntry, reportedState: TaskStateName, nowMs: number): void {
+  if (entry.agentId !== agentId) return;
+  if (isTerminalTaskState(entry.state) && !isTerminalTaskState(reportedState)) {
+    const key = taskKey(entry.frameworkId, entry.taskId);
+    host.emit({ type: 'killTask', key: `agent:${agentId}:${epoch}:kill:${key}`, taskId: entry.taskId, frameworkId: entry.frameworkId, agentId, reason: 'terminal in the registry' });
+  } else if (isLocationUnknown(entry.state) && reportedState !== entry.state) {
+    host.moveTask(entry, reportedState, 'REASON_AGENT_REREGISTERED', 'master', null, nowMs);
+  }
 }
 
 /**

@@ -113,6 +113,12 @@ export class RegistryState implements StatePart, RegistryView {
   task(frameworkId: string, taskId: string): TaskEntry | undefined {
     return this.tables.tasks.get(taskKey(frameworkId, taskId));
   }
+  /** True when this agent's update `uuid` of the task is already recorded: proposing it again
+   * would change nothing (the reducer answers `duplicate`). */
+  hasRecordedUpdate(agentId: string, frameworkId: string, taskId: string, uuid: string): boolean {
+    const key = taskKey(frameworkId, taskId);
+    return this.tables.tasks.get(key)?.agentId === agentId && (this.tables.seenUuids.get(key)?.includes(uuid) ?? false);
+  }
   /** Scalar amounts and port count of the framework's live tasks, kept current task by task (read-only). */
   liveCountsOfFramework(frameworkId: string): Readonly<ResourceCounts> {
     return this.tables.liveCountsOfFramework(frameworkId);
@@ -283,7 +289,7 @@ export class RegistryState implements StatePart, RegistryView {
       }
       this.collect(moved.effects);
     }
-    reconcileReportedTasks(this.reconcileHost, command.agentId, command.tasks, command.nowMs);
+    reconcileReportedTasks(this.reconcileHost, command.agentId, command.tasks, command.nowMs, command.known);
     return { ok: true, value: { kind: 'agent', agentId: command.agentId } satisfies RegistryResult };
   }
 

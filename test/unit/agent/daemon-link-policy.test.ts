@@ -58,6 +58,13 @@ describe('nextTarget', () => {
     expect(nextTarget(masters, 0, 'x:9', 1, 2)).toEqual({ address: 'x:9', cursor: 0, hops: 2 });
     expect(nextTarget(masters, 0, 'x:9', 2, 2)).toEqual({ address: 'b:1', cursor: 1, hops: 0 });
   });
+  it('passes by the master to avoid: ignores hints naming it and skips it in round robin', () => {
+    expect(nextTarget(masters, 0, 'c:1', 0, 3, 'c:1')).toEqual({ address: 'b:1', cursor: 1, hops: 0 });
+    expect(nextTarget(masters, 1, null, 0, 3, 'c:1')).toEqual({ address: 'a:1', cursor: 0, hops: 0 });
+    expect(nextTarget(masters, 1, 'a:1', 0, 3, 'c:1')).toEqual({ address: 'a:1', cursor: 1, hops: 1 });
+    // With one master there is nothing else to dial.
+    expect(nextTarget(['a:1'], 0, null, 0, 3, 'a:1')).toEqual({ address: 'a:1', cursor: 0, hops: 0 });
+  });
 });
 
 describe('masterSilent', () => {

@@ -2,11 +2,13 @@
  * The master link's state machine over a fake dialer and fake connections, on a manual clock.
  * Goal: it walks the masters round robin, follows a 307 hint, backs off after a round of
  * failures, sends hello with the highest term, becomes registered, heartbeats, leaves a silent
- * master and a `notLeader` one (following its hint), refuses stale-term commands without
+ * master and a `notLeader` one (following its hint), spreads its reconnects after losing a
+ * master and does not dial the lost one first, refuses stale-term commands without
  * effect, raises and persists the term, and sends statuses only while registered.
  * Method: scripted dial results; the clock only moves when the test says so.
  */
 import { describe, expect, it } from 'vitest';
+import { RECONNECT_SPREAD_MS } from '../../../src/agent/daemon/link-policy.js';
 import { MasterLink, type LinkConnection, type LinkDialResult, type LinkHost, type MasterCommand } from '../../../src/agent/daemon/master-link.js';
 import type { AgentToMaster, MasterToAgent } from '../../../src/protocol/messages.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
@@ -122,9 +124,62 @@ describe('MasterLink', () => {
     t.clock.advance(400); // no pong for > 3 intervals
     expect(c.open).toBe(false);
     await flush();
+    // The fleet spreads its reconnects: this agent draws 0.5 of RECONNECT_SPREAD_MS.
+    expect(t.connections).toHaveLength(1);
+    expect(t.link.state).toBe('backoff');
+    t.clock.advance(RECONNECT_SPREAD_MS / 2);
+    await flush();
     expect(t.connections).toHaveLength(2);
     expect(t.dials.slice(-1)).toEqual(['m2:1']);
     expect(t.link.stats.disconnects).toBe(1);
+    await t.link.stop();
+  });
+
+  it('after losing its master, does not dial it (nor follow hints to it) until a round without it failed', async () => {
+    // m3 leads until it dies; then m1 leads, while m2 has not noticed and still names m3.
+    let m3Alive = true;
+    const t = setup((address) => {
+      if (address === 'm3:1') return m3Alive ? 'connect' : { kind: 'unavailable', reason: 'ECONNREFUSED' };
+      if (address === 'm1:1' && !m3Alive) return 'connect';
+      return { kind: 'redirect', leader: 'm3:1' };
+    });
+    t.link.start();
+    await flush();
+    expect(t.dials).toEqual(['m1:1', 'm3:1']);
+    t.connections[0]!.deliver(registered(1));
+    await flush();
+    m3Alive = false;
+    t.connections[0]!.close();
+    await flush();
+    t.clock.advance(RECONNECT_SPREAD_MS / 2);
+    await flush();
+    // m2's hint to m3 is not followed; round robin passes m3 by and reaches m1 at once.
+    expect(t.dials).toEqual(['m1:1', 'm3:1', 'm2:1', 'm1:1']);
+    expect(t.link.state).toBe('registering');
+    await t.link.stop();
+  });
+
+  it('dials the lost master again once a round without it has failed (it may still lead)', async () => {
+    let lost = false;
+    const t = setup((address) => {
+      if (address === 'm1:1') return 'connect';
+      return lost ? { kind: 'redirect', leader: 'm1:1' } : { kind: 'unavailable', reason: 'down' };
+    });
+    t.link.start();
+    await flush();
+    t.connections[0]!.deliver(registered(1));
+    await flush();
+    lost = true;
+    t.connections[0]!.close(); // a blip: m1 still leads and the others say so
+    await flush();
+    t.clock.advance(RECONNECT_SPREAD_MS / 2);
+    await flush();
+    expect(t.dials).toEqual(['m1:1', 'm2:1', 'm3:1']);
+    expect(t.link.state).toBe('backoff');
+    t.clock.advance(100);
+    await flush();
+    expect(t.dials.slice(3)).toEqual(['m1:1']);
+    expect(t.connections).toHaveLength(2);
     await t.link.stop();
   });
 

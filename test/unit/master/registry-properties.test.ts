@@ -42,9 +42,12 @@ const commandArbitrary: fc.Arbitrary<(nowMs: number) => RegistryCommand> = fc.on
   ) },
   { weight: 1, arbitrary: fc.tuple(pick(FRAMEWORKS), pick(TASKS)).map(([fw, task]) => (nowMs: number) => ({ t: 'reg.task.kill', frameworkId: fw, taskId: task, nowMs }) as RegistryCommand) },
   { weight: 1, arbitrary: pick(AGENTS).map((agent) => (nowMs: number) => ({ t: 'reg.agent.unreachable', agentId: agent, nowMs }) as RegistryCommand) },
-  { weight: 1, arbitrary: fc.tuple(pick(AGENTS), fc.subarray(TASKS)).map(([agent, reported]) => (nowMs: number) => ({
+  // Some reports by id and state only (`known`), as a leader sends those it holds on the agent;
+  // here they need not be held at all.
+  { weight: 1, arbitrary: fc.tuple(pick(AGENTS), fc.subarray(TASKS), fc.subarray(TASKS)).map(([agent, reported, byId]) => (nowMs: number) => ({
     t: 'reg.agent.reregister', agentId: agent, hostname: agent, httpAddress: 'h:1', resources: scalars(4, 4096, [31000, 31003]), attributes: {},
-    tasks: reported.map((task) => ({ spec: { taskId: task, frameworkId: FRAMEWORKS[0]!, command: { shell: true, value: 'x' } }, state: 'TASK_RUNNING' as const })),
+    tasks: reported.filter((task) => !byId.includes(task)).map((task) => ({ spec: { taskId: task, frameworkId: FRAMEWORKS[0]!, command: { shell: true, value: 'x' } }, state: 'TASK_RUNNING' as const })),
+    known: reported.filter((task) => byId.includes(task)).map((taskId) => ({ frameworkId: FRAMEWORKS[0]!, taskId, state: 'TASK_RUNNING' as const })),
     nowMs,
   }) as RegistryCommand) },
   { weight: 1, arbitrary: pick(FRAMEWORKS).map((fw) => (nowMs: number) => ({ t: 'reg.framework.disconnect', frameworkId: fw, nowMs }) as RegistryCommand) },

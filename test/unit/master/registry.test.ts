@@ -82,6 +82,55 @@ describe('registry: agents', () => {
     expect(r.effectsOf('killTask')).toEqual([expect.objectContaining({ taskId: 'lost-but-running', frameworkId: plain, agentId: 'a1' })]);
   });
 
+  it('reconciles reports sent by id and state only (`known`) as it does full ones', () => {
+    const r = new TestRegistry();
+    r.registerAgent('a1');
+    r.registerAgent('a2');
+    const plain = r.subscribe();
+    r.launch(plain, 'running');
+    r.launch(plain, 'ended');
+    r.launch(plain, 'unreported');
+    r.launch(plain, 'elsewhere', { agentId: 'a2' });
+    r.status(plain, 'running', 'TASK_RUNNING');
+    r.status(plain, 'ended', 'TASK_FAILED');
+    const result = r.apply({
+      t: 'reg.agent.reregister', agentId: 'a1', hostname: 'a1', httpAddress: 'x:1', resources: scalars(4, 4096), attributes: {}, tasks: [],
+      known: [
+        { frameworkId: plain, taskId: 'running', state: 'TASK_RUNNING' },
+        { frameworkId: plain, taskId: 'ended', state: 'TASK_RUNNING' },
+        { frameworkId: plain, taskId: 'elsewhere', state: 'TASK_RUNNING' },
+        { frameworkId: plain, taskId: 'forgotten', state: 'TASK_RUNNING' },
+      ],
+      nowMs: T0 + 10_000,
+    });
+    expect(result.ok).toBe(true);
+    expect(r.registry.task(plain, 'running')!.state).toBe('TASK_RUNNING');
+    expect(r.registry.task(plain, 'unreported')!.state).toBe('TASK_LOST');
+    // Another agent's task is not touched; an unknown one is not adopted (there is no spec) but killed.
+    expect(r.registry.task(plain, 'elsewhere')).toMatchObject({ agentId: 'a2', state: 'TASK_STAGING' });
+    expect(r.registry.task(plain, 'forgotten')).toBeUndefined();
+    expect(r.effectsOf('killTask').map((e) => (e as { taskId: string }).taskId).sort()).toEqual(['ended', 'forgotten']);
+  });
+
+  it('a terminal task pushed out of the history by the same re-registration is killed, not adopted', () => {
+    // History of one completed task per framework: losing `unreported` forgets `ended`; the
+    // report of `ended` must still find it (found with seed -1256598980 of the properties).
+    const r = new TestRegistry({ maxCompletedTasksPerFramework: 1 });
+    r.registerAgent('a1');
+    const plain = r.subscribe();
+    r.launch(plain, 'ended');
+    r.launch(plain, 'unreported');
+    r.status(plain, 'ended', 'TASK_FAILED');
+    const spec = { taskId: 'ended', frameworkId: plain, command: { shell: true, value: 'x' } };
+    expect(r.apply({
+      t: 'reg.agent.reregister', agentId: 'a1', hostname: 'a1', httpAddress: 'x:1', resources: scalars(4, 4096), attributes: {},
+      tasks: [{ spec, state: 'TASK_RUNNING' }], nowMs: T0 + 10_000,
+    }).ok).toBe(true);
+    expect(r.registry.task(plain, 'ended')).toBeUndefined();
+    expect(r.registry.task(plain, 'unreported')!.state).toBe('TASK_LOST');
+    expect(r.effectsOf('killTask')).toEqual([expect.objectContaining({ taskId: 'ended', agentId: 'a1' })]);
+  });
+
   it('a new leader moves active agents to disconnected with a re-register deadline', () => {
     const r = new TestRegistry();
     r.registerAgent('a1');

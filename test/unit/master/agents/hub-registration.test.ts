@@ -11,6 +11,7 @@ import { AgentHub, type AgentConnection, type HubHost } from '../../../../src/ma
 import type { RegistryCommand } from '../../../../src/master/registry/commands.js';
 import { RegistryState, type RegistryResult } from '../../../../src/master/registry/state.js';
 import type { AgentToMaster, MasterToAgent } from '../../../../src/protocol/messages.js';
+import { T0, TestRegistry } from '../registry-helpers.js';
 
 class FakeConnection {
   readonly sent: MasterToAgent[] = [];
@@ -29,18 +30,18 @@ class FakeConnection {
   }
 }
 
-function host(onPropose: (command: RegistryCommand, hub: AgentHub) => Promise<RegistryResult>): { host: HubHost; hub: () => AgentHub } {
+function host(onPropose: (command: RegistryCommand, hub: AgentHub) => Promise<RegistryResult>, registry = new RegistryState(), forwarded: unknown[] = []): { host: HubHost; hub: () => AgentHub } {
   let hub: AgentHub | null = null;
   const h: HubHost = {
     term: 7,
     leaderId: 'm1',
-    registry: new RegistryState(),
+    registry,
     clock: new SystemClock(),
     logger: silentLogger(),
     agentHeartbeatMs: 60_000,
     maxMissedHeartbeats: 15,
     propose: (command) => onPropose(command, hub!),
-    forwardAgentUpdate: () => true,
+    forwardAgentUpdate: (agentId, update) => forwarded.push({ agentId, update }) > 0,
     agentsChanged: () => undefined,
     agentLinkClosed: () => undefined,
   };
@@ -80,6 +81,56 @@ describe('AgentHub registration', () => {
     // Once registered, commands go straight out.
     hub().send('a1', { t: 'ack', taskId: 't1', uuid: 'u' });
     expect(connection.sent.at(-1)).toMatchObject({ t: 'ack', term: 7 });
+  });
+
+  it('re-registration sends the tasks the registry holds on that agent by id and state only', async () => {
+    const r = new TestRegistry();
+    r.registerAgent('a1');
+    r.registerAgent('a2');
+    const fw = r.subscribe();
+    r.launch(fw, 'held');
+    r.launch(fw, 'on-a2', { agentId: 'a2' });
+    const proposed: RegistryCommand[] = [];
+    const { hub } = host(async (command) => {
+      proposed.push(command);
+      return { kind: 'agent', agentId: 'a1' };
+    }, r.registry);
+    const connection = new FakeConnection();
+    hub().accept(connection as unknown as AgentConnection);
+    const spec = (taskId: string) => ({ taskId, frameworkId: fw, command: { shell: true, value: 'x' } });
+    connection.onMessage({ ...hello('a1'), tasks: ['held', 'on-a2', 'unknown'].map((id) => ({ spec: spec(id), state: 'TASK_RUNNING' as const })) } as AgentToMaster);
+    await until(() => connection.sent.length >= 1);
+    expect(proposed).toHaveLength(1);
+    expect(proposed[0]).toMatchObject({
+      t: 'reg.agent.reregister',
+      known: [{ frameworkId: fw, taskId: 'held', state: 'TASK_RUNNING' }],
+      tasks: [{ spec: spec('on-a2') }, { spec: spec('unknown') }],
+    });
+  });
+
+  it('relays an update already recorded (a re-send) without proposing it again', async () => {
+    const r = new TestRegistry();
+    r.registerAgent('a1');
+    const fw = r.subscribe();
+    r.launch(fw, 't1');
+    r.status(fw, 't1', 'TASK_RUNNING', 'u-running');
+    const proposed: RegistryCommand[] = [];
+    const forwarded: Array<{ agentId: string; update: { uuid: string } }> = [];
+    const { hub } = host(async (command) => {
+      proposed.push(command);
+      return command.t === 'reg.task.status' ? { kind: 'status', outcome: 'accepted' } : { kind: 'agent', agentId: 'a1' };
+    }, r.registry, forwarded);
+    const connection = new FakeConnection();
+    hub().accept(connection as unknown as AgentConnection);
+    connection.onMessage(hello('a1'));
+    await until(() => connection.sent.length >= 1);
+    const update = (uuid: string, state: 'TASK_RUNNING' | 'TASK_FINISHED') => ({ t: 'status', agentId: 'a1', update: { uuid, taskId: 't1', frameworkId: fw, state, timestampMs: T0 } }) as AgentToMaster;
+    connection.onMessage(update('u-running', 'TASK_RUNNING'));
+    connection.onMessage(update('u-finished', 'TASK_FINISHED'));
+    await until(() => forwarded.length === 2);
+    expect(forwarded.map((f) => f.update.uuid)).toEqual(['u-running', 'u-finished']);
+    // Only the new update went through Raft.
+    expect(proposed.filter((c) => c.t === 'reg.task.status').map((c) => (c as { update: { uuid: string } }).update.uuid)).toEqual(['u-finished']);
   });
 
   it('a refused re-registration leaves no link and tells the agent to shut down', async () => {
