@@ -74,7 +74,8 @@ function renderSummary(results: ResultFile[]): string {
     lines.push(`## ${result.scenario}: ${result.description}`, '');
     lines.push(
       `Run started ${env.startedAt} at commit ${env.gitCommit ?? 'unknown'}, Node ${env.node}, ${env.cpuCount} × ${env.cpuModel}, ${env.memGiB} GiB; ` +
-        `1-min load average ${result.loadAverage.start} → ${result.loadAverage.end}.`,
+        `1-min load average ${result.loadAverage.start} → ${result.loadAverage.end}.` +
+        (result.selection ? ` ${result.selection}` : ''),
       '',
     );
     for (const table of result.tables) lines.push(renderTable(table));
@@ -124,6 +125,14 @@ async function main(argv: string[]): Promise<number> {
     await listScenarios();
     return 0;
   }
+  const rebuildSummary = (): void => {
+    writeText('summary.md', renderSummary(readAllResults(SCENARIOS.map((entry) => entry.name))));
+  };
+  if (argv.includes('--summary')) {
+    // Only rebuild summary.md (e.g. after choosing which run's JSON to keep).
+    rebuildSummary();
+    return 0;
+  }
   const quick = argv.includes('--quick');
   const entries = selectScenarios(argv.filter((argument) => !argument.startsWith('--')));
   const environment = describeEnvironment();
@@ -132,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
   for (const entry of entries) {
     if (!(await runOne(entry, environment, earlier, quick))) failures++;
   }
-  if (!quick) writeText('summary.md', renderSummary(readAllResults(SCENARIOS.map((entry) => entry.name))));
+  if (!quick) rebuildSummary();
   return failures === 0 ? 0 : 1;
 }
 

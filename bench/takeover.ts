@@ -1,19 +1,22 @@
 /**
  * Goal 7 (issue 4): master takeover. 3 real `kairos master` processes, a fleet of simulated
- * agents in this process (src/agent/sim: the real agent link over a fake runner) and a v1 HTTP
+ * agents in worker threads of this process (src/agent/sim: the real agent link over a fake
+ * runner; bench/lib/worker-fleet.ts) and a v1 HTTP
  * framework launch TASKS_PER_AGENT long-running tasks per agent (all recorded through Raft).
  * Then the leader is SIGKILLed and we measure, from the kill: (a) until the new leader serves —
- * the first agent registered with it (a higher term); (b) until every agent has re-registered;
- * (c) until the framework has re-subscribed and implicit reconciliation has answered for every
- * task (nothing forgotten). Goals: (a) ≤ 1 s, (b) ≤ 2 s at 5,000 agents / 50,000 tasks.
+ * its leader services started (from its own log), and the first agent registered with it;
+ * (b) until every agent has re-registered; (c) until the framework has re-subscribed and
+ * implicit reconciliation has answered for every task (nothing forgotten). Goals: (a) ≤ 1 s,
+ * (b) ≤ 2 s at 5,000 agents / 50,000 tasks. TAKEOVER_TIMELINE=1 prints the fleet's link states
+ * every 100 ms after the kill (where the agents are: dialling, registering, back).
  * Rounds: one per run (a kill changes the cluster); --quick uses 300 agents.
  */
 import { Agent, request } from 'node:http';
 import { RecordIoDecoder } from '../src/master/api/scheduler/recordio.js';
 import { postJson } from '../test/helpers/v1-framework.js';
-import { SimFleet } from '../src/agent/sim/sim-agent.js';
+import { WorkerFleet } from './lib/worker-fleet.js';
 import { kairosCli } from './kairos-raft.js';
-import { poller, raftStatus, startMasters } from './lib/masters.js';
+import { loggedAtMs, poller, raftStatus, startMasters, type MasterReplica } from './lib/masters.js';
 import type { Scenario, ScenarioContext, ScenarioReport } from './lib/scenario.js';
 import type { Table } from './lib/table.js';
 
@@ -90,6 +93,12 @@ class BenchFramework {
   }
 }
 
+/** Earliest 'leader services started' of a term ≥ `term` among the surviving replicas. */
+function survivorsReady(replicas: MasterReplica[], term: number): number | undefined {
+  const times = replicas.filter((r) => r.process).map((r) => loggedAtMs(r, 'leader services started', term)).filter((t): t is number => t !== undefined);
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
 /** Launches TASKS_PER_AGENT tasks on every agent from the offers that arrive. */
 async function launchEverywhere(framework: BenchFramework, agents: number, progress: (m: string) => void): Promise<number> {
   const served = new Set<string>();
@@ -130,25 +139,28 @@ export const takeoverScenario: Scenario = {
     const cli = kairosCli();
     if (cli.path === null) throw new Error(cli.reason);
     const agents = context.quick ? 300 : 5_000;
-    const replicas = await startMasters(context, cli.path, { scenario: 'takeover', nodeArgs: process.env['TAKEOVER_MASTER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [] });
-    const fleet = new SimFleet({ masters: replicas.map((r) => r.http), count: agents, taskDurationMs: null, resources: 'cpus:2;mem:2048' });
+    // Info level: the new leader logs when its services start (a few lines per term).
+    const replicas = await startMasters(context, cli.path, { scenario: 'takeover', logLevel: 'info', nodeArgs: process.env['TAKEOVER_MASTER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [] });
+    // The fleet runs in worker threads (TAKEOVER_FLEET_THREADS, default 1: see worker-fleet.ts).
+    const threads = Number(process.env['TAKEOVER_FLEET_THREADS'] ?? 1);
+    const fleet = new WorkerFleet({ masters: replicas.map((r) => r.http), count: agents, taskDurationMs: null, resources: 'cpus:2;mem:2048' }, threads);
     const framework = new BenchFramework();
     try {
-      fleet.start();
-      await until('every agent registered', () => (fleet.registered() === agents ? true : undefined), 300_000, 100);
+      await fleet.start();
+      await until('every agent registered', async () => ((await fleet.census()).registered === agents ? true : undefined), 300_000, 100);
       context.progress(`takeover: ${agents} agents registered`);
       await framework.subscribe(replicas.map((r) => r.http), 30_000);
       const launchMs = await launchEverywhere(framework, agents, context.progress);
       const tasks = agents * TASKS_PER_AGENT;
-      const running = (): number => fleet.agents.reduce((sum, a) => sum + a.updatesMade.filter((u) => u.state === 'TASK_RUNNING').length, 0);
       let lastReport = performance.now();
-      await until('every task running', () => {
+      await until('every task running', async () => {
+        const { running } = await fleet.census(Number.POSITIVE_INFINITY, true);
         if (performance.now() - lastReport > 5_000) {
           lastReport = performance.now();
           const updates = framework.events.filter((e) => e['type'] === 'UPDATE');
-          context.progress(`takeover: ${running()} of ${tasks} tasks running; framework saw ${updates.length} updates (${[...new Set(updates.map((e) => e['update']['status']['state']))].join(',')})`);
+          context.progress(`takeover: ${running} of ${tasks} tasks running; framework saw ${updates.length} updates (${[...new Set(updates.map((e) => e['update']['status']['state']))].join(',')})`);
         }
-        return running() >= tasks ? true : undefined;
+        return running >= tasks ? true : undefined;
       }, 120_000, 100);
       // The framework does not acknowledge: every agent re-sends its updates after re-registering,
       // the worst case for a takeover (the new leader records and relays them all again).
@@ -157,21 +169,15 @@ export const takeoverScenario: Scenario = {
       const oldTerm = leader.s!['term'] as number;
       framework.close();
       const killedAt = performance.now();
+      const killedAtWallMs = Date.now();
       leader.r.process!.signal('SIGKILL');
       await leader.r.process!.exited;
       leader.r.process = null;
       const timeline = process.env['TAKEOVER_TIMELINE'] ? setInterval(() => {
-        const states: Record<string, number> = {};
-        let dials = 0;
-        for (const a of fleet.agents) {
-          const k = a.link.state + (a.link.highestTerm > oldTerm ? '+' : '');
-          states[k] = (states[k] ?? 0) + 1;
-          dials += a.link.stats.dials;
-        }
-        context.progress(`+${Math.round(performance.now() - killedAt)} ms dials=${dials} ${JSON.stringify(states)}`);
+        void fleet.census(oldTerm).then((c) => context.progress(`+${Math.round(performance.now() - killedAt)} ms dials=${c.dials} back=${c.back} ${JSON.stringify(c.states)}`));
       }, 100) : null;
-      const firstBack = await until('first agent with the new leader', () => (fleet.agents.some((a) => a.link.state === 'registered' && a.link.highestTerm > oldTerm) ? performance.now() : undefined), 120_000, 2);
-      const allBack = await until('every agent re-registered', () => (fleet.agents.every((a) => a.link.state === 'registered' && a.link.highestTerm > oldTerm) ? performance.now() : undefined), 300_000, 5);
+      const firstBack = await until('first agent with the new leader', async () => ((await fleet.census(oldTerm)).back > 0 ? performance.now() : undefined), 120_000, 2);
+      const allBack = await until('every agent re-registered', async () => ((await fleet.census(oldTerm)).back === agents ? performance.now() : undefined), 300_000, 5);
       if (timeline) clearInterval(timeline);
       const survivors = replicas.filter((r) => r.process).map((r) => r.http);
       framework.events.length = 0;
@@ -180,11 +186,15 @@ export const takeoverScenario: Scenario = {
       await framework.call({ type: 'RECONCILE', reconcile: { tasks: [] } });
       const reconciled = (): number => framework.events.filter((e) => e['type'] === 'UPDATE' && e['update']['status']['reason'] === 'REASON_RECONCILIATION').length;
       const reconciledAt = await until('every task reconciled', () => (reconciled() >= tasks ? performance.now() : undefined), 120_000, 10);
+      // When the new leader's services started, from its own log (the fleet's view comes later:
+      // 5,000 simulated agents reconnect from this one process).
+      const servingAtMs = survivorsReady(replicas, oldTerm + 1);
       const figures = {
         agents,
         tasks,
         launchMs,
         launchTasksPerSecond: tasks / (launchMs / 1000),
+        leaderServingMs: servingAtMs === undefined ? null : servingAtMs - killedAtWallMs,
         firstAgentBackMs: firstBack - killedAt,
         allAgentsBackMs: allBack - killedAt,
         frameworkSubscribedMs: subscribedAt - killedAt,
@@ -194,14 +204,15 @@ export const takeoverScenario: Scenario = {
         title: `Takeover: ${agents.toLocaleString('en-US')} simulated agents, ${tasks.toLocaleString('en-US')} tasks, leader SIGKILL (one round)`,
         header: ['from the kill until', 'ms', 'goal'],
         rows: [
-          ['first agent registered with the new leader (serving)', Math.round(figures.firstAgentBackMs), '≤ 1,000'],
+          ['new leader serving (its services started, from its log)', figures.leaderServingMs === null ? 'n/a' : Math.round(figures.leaderServingMs), '≤ 1,000'],
+          ['first agent registered with the new leader', Math.round(figures.firstAgentBackMs), ''],
           ['every agent re-registered', Math.round(figures.allAgentsBackMs), '≤ 2,000'],
           ['framework re-subscribed', Math.round(figures.frameworkSubscribedMs), ''],
           ['implicit reconciliation answered every task', Math.round(figures.allTasksReconciledMs), ''],
         ],
         notes: [
           `Launch before the kill: ${tasks.toLocaleString('en-US')} tasks accepted over HTTP in ${Math.round(launchMs)} ms (${Math.round(figures.launchTasksPerSecond)} tasks/s).`,
-          'Agents reconnect with the agent link\'s own back-off (100 ms doubling, jittered), and re-send their unacknowledged updates after re-registering.',
+          'The ' + agents.toLocaleString('en-US') + ' agents run in ' + (threads === 1 ? 'one worker thread' : `${threads} worker threads`) + ' of the bench process. After losing the leader each waits a random moment of up to 500 ms, dials the other masters first, and re-sends its unacknowledged updates after re-registering.',
         ],
       };
       return { tables: [table], figures };

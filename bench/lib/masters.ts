@@ -2,7 +2,7 @@
  * Three real `kairos master` processes on loopback for the scenarios that drive a whole cluster
  * (bench/placement.ts, bench/takeover.ts): start them, find the leader, poll with a deadline.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { startProcess, type ManagedProcess } from './process.js';
@@ -59,6 +59,8 @@ export interface StartMastersOptions {
   nodeArgs?: string[];
   /** Run each master in its data dir (so profiles and core files land there). */
   cwdInDataDir?: boolean;
+  /** Masters' log level unless BENCH_MASTER_LOG_LEVEL says otherwise (default warn). */
+  logLevel?: string;
 }
 
 /** Starts m1..m3 under `context.workDir` with `cli` and waits until one of them leads. */
@@ -74,11 +76,33 @@ export async function startMasters(context: ScenarioContext, cli: string, option
     replica.process = startProcess({
       name: replica.id,
       command: process.execPath,
-      args: [...(options.nodeArgs ?? []), cli, 'master', '--id', replica.id, '--peers', peers, '--http', replica.http, '--data-dir', replica.dataDir, '--log-level', process.env['BENCH_MASTER_LOG_LEVEL'] ?? 'warn'],
+      args: [...(options.nodeArgs ?? []), cli, 'master', '--id', replica.id, '--peers', peers, '--http', replica.http, '--data-dir', replica.dataDir, '--log-level', process.env['BENCH_MASTER_LOG_LEVEL'] ?? options.logLevel ?? 'warn'],
       logPath: `${replica.dataDir}.log`,
       ...(options.cwdInDataDir ? { cwd: replica.dataDir } : {}),
     });
   }
   await pollUntil(options.scenario, 'a leader', () => leaderOf(replicas), 30_000, 50);
   return replicas;
+}
+
+/** Wall-clock time (epoch ms) of the first line of `replica`'s log with message `msg` (and, if
+ * given, at least term `minTerm`) — for moments only the master knows, such as its leader
+ * services starting. Undefined when no such line was logged (e.g. the level is above info). */
+export function loggedAtMs(replica: Pick<MasterReplica, 'dataDir'>, msg: string, minTerm = 0): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${replica.dataDir}.log`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes(msg)) continue;
+    try {
+      const entry = JSON.parse(line) as Json;
+      if (entry['msg'] === msg && (entry['term'] ?? 0) >= minTerm) return typeof entry['time'] === 'number' ? entry['time'] : Date.parse(String(entry['time']));
+    } catch {
+      // not a log record
+    }
+  }
+  return undefined;
 }

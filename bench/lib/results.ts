@@ -61,6 +61,8 @@ export interface ResultFile {
   loadAverage: { start: number; end: number };
   tables: Table[];
   figures: unknown;
+  /** Added by hand when the file kept is one of several runs: which, and the others' figures. */
+  selection?: string;
 }
 
 /** Writes bench/results/<scenario>.json and returns its path. NaN/Infinity become null. */

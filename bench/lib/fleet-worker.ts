@@ -1,0 +1,39 @@
+/**
+ * One worker thread of a WorkerFleet (worker-fleet.ts): a SimFleet of its share of the agents,
+ * answering the main thread's requests (start, census, stop) by message.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { SimFleet, type SimFleetOptions } from '../../src/agent/sim/sim-agent.js';
+import type { FleetCensus, FleetReply, FleetRequest } from './worker-fleet.js';
+
+const fleet = new SimFleet(workerData as SimFleetOptions);
+const port = parentPort!;
+
+function census(aboveTerm: number, countTasks: boolean): FleetCensus {
+  const states: Record<string, number> = {};
+  let registered = 0;
+  let back = 0;
+  let running = 0;
+  let dials = 0;
+  for (const agent of fleet.agents) {
+    const { state, highestTerm, stats } = agent.link;
+    states[state] = (states[state] ?? 0) + 1;
+    if (state === 'registered') registered++;
+    if (state === 'registered' && highestTerm > aboveTerm) back++;
+    dials += stats.dials;
+    if (countTasks) for (const update of agent.updatesMade) if (update.state === 'TASK_RUNNING') running++;
+  }
+  return { agents: fleet.agents.length, registered, back, running, dials, states };
+}
+
+port.on('message', (request: FleetRequest) => {
+  const reply = (value: FleetCensus | null): void => port.postMessage({ id: request.id, value } satisfies FleetReply);
+  if (request.t === 'start') {
+    fleet.start();
+    reply(null);
+  } else if (request.t === 'census') {
+    reply(census(request.aboveTerm, request.countTasks));
+  } else {
+    void fleet.stop().then(() => reply(null));
+  }
+});
