@@ -13,6 +13,7 @@
  */
 import { Agent, request } from 'node:http';
 import { RecordIoDecoder } from '../src/master/api/scheduler/recordio.js';
+import { hostOfLocation } from '../src/protocol/connection.js';
 import { postJson } from '../test/helpers/v1-framework.js';
 import { WorkerFleet } from './lib/worker-fleet.js';
 import { kairosCli } from './kairos-raft.js';
@@ -49,7 +50,7 @@ class BenchFramework {
       const req = request({ host: master.slice(0, at), port: Number(master.slice(at + 1)), path: '/api/v1/scheduler', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
         if (res.statusCode === 307 && hops < 3) {
           res.resume();
-          const leader = /^(?:https?:)?\/\/([^/]+)/.exec(String(res.headers.location ?? ''))?.[1];
+          const leader = hostOfLocation(String(res.headers.location ?? ''));
           resolve(leader ? this.open(leader, hops + 1) : false);
           return;
         }

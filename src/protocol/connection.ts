@@ -92,6 +92,11 @@ export type DialResult =
   | { kind: 'redirect'; leader: string | null }
   | { kind: 'unavailable'; reason: string };
 
+/** The host:port of a redirect's Location (`//host:port/path` or `http(s)://host:port/path`), or null. */
+export function hostOfLocation(location: string): string | null {
+  return /^(?:https?:)?\/\/([^/]+)/.exec(location)?.[1] ?? null;
+}
+
 /** Agent side: asks the master at `address` (host:port of its HTTP server) to upgrade. */
 export function dialMaster(address: string, timeoutMs = 3_000): Promise<DialResult> {
   const at = address.lastIndexOf(':');
@@ -112,9 +117,7 @@ export function dialMaster(address: string, timeoutMs = 3_000): Promise<DialResu
     });
     request.on('response', (response: IncomingMessage) => {
       response.resume();
-      const location = response.headers.location ?? '';
-      const match = location.match(/^(?:https?:)?\/\/([^/]+)/);
-      if (response.statusCode === 307) resolve({ kind: 'redirect', leader: match ? match[1]! : null });
+      if (response.statusCode === 307) resolve({ kind: 'redirect', leader: hostOfLocation(response.headers.location ?? '') });
       else resolve({ kind: 'unavailable', reason: `HTTP ${response.statusCode}` });
     });
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));

@@ -6,6 +6,7 @@
  */
 import { request, type Agent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { RecordIoDecoder } from '../../src/master/api/scheduler/recordio.js';
+import { hostOfLocation } from '../../src/protocol/connection.js';
 
 export interface V1Event {
   type: string;
@@ -62,9 +63,9 @@ export function postJson(address: string, path: string, body: unknown, headers: 
 
 /** `//host:port/path` or `http://host:port/path` → host:port. */
 export function addressOfLocation(location: string): string {
-  const match = /^(?:https?:)?\/\/([^/]+)/.exec(location);
-  if (!match) throw new Error(`unexpected Location ${location}`);
-  return match[1]!;
+  const address = hostOfLocation(location);
+  if (address === null) throw new Error(`unexpected Location ${location}`);
+  return address;
 }
 
 function splitAddress(address: string): [string, number] {

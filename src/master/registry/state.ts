@@ -117,7 +117,10 @@ export class RegistryState implements StatePart, RegistryView {
    * would change nothing (the reducer answers `duplicate`). */
   hasRecordedUpdate(agentId: string, frameworkId: string, taskId: string, uuid: string): boolean {
     const key = taskKey(frameworkId, taskId);
-    return this.tables.tasks.get(key)?.agentId === agentId && (this.tables.seenUuids.get(key)?.includes(uuid) ?? false);
+    return this.tables.tasks.get(key)?.agentId === agentId && this.isSeenUuid(key, uuid);
+  }
+  private isSeenUuid(key: string, uuid: string): boolean {
+    return this.tables.seenUuids.get(key)?.includes(uuid) ?? false;
   }
   /** Scalar amounts and port count of the framework's live tasks, kept current task by task (read-only). */
   liveCountsOfFramework(frameworkId: string): Readonly<ResourceCounts> {
@@ -469,12 +472,12 @@ export class RegistryState implements StatePart, RegistryView {
     const entry = this.tables.tasks.get(key);
     if (!entry) return { ok: false, error: `unknown task ${update.taskId} of framework ${update.frameworkId}` };
     if (entry.agentId !== agentId) return { ok: false, error: `task ${update.taskId} is not on agent ${agentId}` };
-    const seen = this.tables.seenUuids.get(key) ?? [];
-    if (update.uuid !== null && seen.includes(update.uuid)) return { ok: true, value: { kind: 'status', outcome: 'duplicate' } satisfies RegistryResult };
+    if (update.uuid !== null && this.isSeenUuid(key, update.uuid)) return { ok: true, value: { kind: 'status', outcome: 'duplicate' } satisfies RegistryResult };
     const moved = this.moveTask(entry, update.state, update.reason ?? null, source, update.uuid, nowMs, update.message, update);
     // Only an accepted update is remembered: a re-sent ignored one (say TASK_KILLED after the
     // registry recorded TASK_LOST) must be ignored again, not forwarded as a "duplicate".
     if (moved && update.uuid !== null) {
+      const seen = this.tables.seenUuids.get(key) ?? [];
       seen.push(update.uuid);
       if (seen.length > this.maxSeen) seen.shift();
       this.tables.seenUuids.set(key, seen);

@@ -36,13 +36,17 @@ export function decodeHardState(bytes: Uint8Array): HardState {
   throw new Error('hard state vote is neither a node id nor null');
 }
 
-export function encodeSnapshotMeta(meta: SnapshotMeta): Buffer {
-  return encode({ index: meta.index, term: meta.term, conf: { voters: meta.conf.voters, learners: meta.conf.learners } });
-}
-
-/** The snapshot record: its metadata and, since snapshots moved to files, where its data is. */
-export function encodeSnapshotRecord(meta: SnapshotMeta, file: SnapshotFileRef): Buffer {
-  return encode({ index: meta.index, term: meta.term, conf: { voters: meta.conf.voters, learners: meta.conf.learners }, data: { file: file.file, bytes: file.bytes, crc32: file.crc32 } });
+/**
+ * The snapshot record: its metadata and, since snapshots moved to files, where its data is
+ * (without `file`: the form of stores that kept the data in LevelDB, which tests still write).
+ */
+export function encodeSnapshotRecord(meta: SnapshotMeta, file?: SnapshotFileRef): Buffer {
+  return encode({
+    index: meta.index,
+    term: meta.term,
+    conf: { voters: meta.conf.voters, learners: meta.conf.learners },
+    ...(file ? { data: { file: file.file, bytes: file.bytes, crc32: file.crc32 } } : {}),
+  });
 }
 
 /** The data file a snapshot record names, or null for a record whose data is kept in LevelDB. */

@@ -3,6 +3,7 @@
  * master (following 307), reads the RecordIO event stream, and makes calls with its stream id.
  */
 import { RecordIoDecoder } from '../../../src/master/api/scheduler/recordio.js';
+import { hostOfLocation } from '../../../src/protocol/connection.js';
 import { waitFor } from '../helpers/process.js';
 
 export type Json = Record<string, any>;
@@ -96,7 +97,7 @@ export class V1Framework {
       signal: this.abort.signal,
     });
     if (response.status === 307 && hops < 3) {
-      const leader = /^(?:https?:)?\/\/([^/]+)/.exec(response.headers.get('location') ?? '')?.[1];
+      const leader = hostOfLocation(response.headers.get('location') ?? '');
       await response.body?.cancel();
       return leader ? this.trySubscribe(leader, hops + 1) : false;
     }

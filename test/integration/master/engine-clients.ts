@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RecordIoDecoder } from '../../../src/master/api/scheduler/recordio.js';
-import { dialMaster, FrameConnection } from '../../../src/protocol/connection.js';
+import { dialMaster, FrameConnection, hostOfLocation } from '../../../src/protocol/connection.js';
 import type { AgentToMaster, MasterToAgent } from '../../../src/protocol/messages.js';
 import type { TaskSpec } from '../../../src/agent/types.js';
 import { waitFor } from '../helpers/process.js';
@@ -137,8 +137,7 @@ export class HttpFramework {
       signal: this.abort.signal,
     });
     if (response.status === 307) {
-      const location = response.headers.get('location') ?? '';
-      const leader = /^(?:https?:)?\/\/([^/]+)/.exec(location)?.[1];
+      const leader = hostOfLocation(response.headers.get('location') ?? '');
       await response.body?.cancel();
       return leader ? this.trySubscribe(leader) : false;
     }

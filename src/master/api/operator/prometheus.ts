@@ -5,7 +5,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { MasterContext } from '../context.js';
 import { agentTotal } from '../../registry/reservations.js';
-import { SCALARS } from '../../registry/resources.js';
+import { SCALARS, addToCounts, countsOf, emptyAmounts } from '../../registry/resources.js';
 
 export function registerRegistryGauges(registry: Registry, context: MasterContext): void {
   // Counted straight from the registry tables with memoised sums: a scrape at 100,000 tasks must
@@ -43,19 +43,16 @@ export function registerRegistryGauges(registry: Registry, context: MasterContex
       this.reset();
       const reg = context.registry;
       if (!reg) return;
-      const sums = { total: { cpus: 0, mem: 0, disk: 0, gpus: 0 }, used: { cpus: 0, mem: 0, disk: 0, gpus: 0 } };
+      const total = countsOf(emptyAmounts());
+      const used = countsOf(emptyAmounts());
       for (const agent of reg.agents()) {
         if (agent.machine.value !== 'active') continue;
-        const total = agentTotal(agent);
-        const used = reg.usedOnAgent(agent.id);
-        for (const name of SCALARS) {
-          sums.total[name] += total[name];
-          sums.used[name] += used[name];
-        }
+        addToCounts(total, agentTotal(agent));
+        addToCounts(used, reg.usedOnAgent(agent.id));
       }
       for (const name of SCALARS) {
-        this.set({ resource: name, kind: 'total' }, sums.total[name]);
-        this.set({ resource: name, kind: 'used' }, sums.used[name]);
+        this.set({ resource: name, kind: 'total' }, total[name]);
+        this.set({ resource: name, kind: 'used' }, used[name]);
       }
     },
   });

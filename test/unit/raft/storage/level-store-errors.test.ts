@@ -15,7 +15,7 @@ import { StorageError } from '../../../../src/lib/errors.js';
 import type { Entry } from '../../../../src/raft/core/types.js';
 import * as keys from '../../../../src/raft/storage/keys.js';
 import { LevelRaftStore } from '../../../../src/raft/storage/level-store.js';
-import { encodeHardState, encodeSnapshotMeta } from '../../../../src/raft/storage/records.js';
+import { encodeHardState, encodeSnapshotRecord } from '../../../../src/raft/storage/records.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kairos-store-errors-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -129,7 +129,7 @@ describe('LevelRaftStore refuses damaged logs', () => {
   it('a store from before snapshot files (data kept in LevelDB) still loads', async () => {
     const dir = await validStore();
     await damage(dir, async (db) => {
-      await db.put(keys.snapshotMetaKey, encodeSnapshotMeta({ index: 5, term: 1, conf: { voters: ['a'], learners: [] } }));
+      await db.put(keys.snapshotMetaKey, encodeSnapshotRecord({ index: 5, term: 1, conf: { voters: ['a'], learners: [] } }));
       await db.put(keys.snapshotDataKey, Buffer.from('legacy state'));
     });
     const store = await LevelRaftStore.open(dir);
@@ -141,7 +141,7 @@ describe('LevelRaftStore refuses damaged logs', () => {
 
   it('snapshot metadata from before snapshot files without its data', async () => {
     const dir = await validStore();
-    await damage(dir, (db) => db.put(keys.snapshotMetaKey, encodeSnapshotMeta({ index: 5, term: 1, conf: { voters: ['a'], learners: [] } })));
+    await damage(dir, (db) => db.put(keys.snapshotMetaKey, encodeSnapshotRecord({ index: 5, term: 1, conf: { voters: ['a'], learners: [] } })));
     expect((await loadError(dir)).message).toMatch(/snapshot data is missing/);
   });
 
