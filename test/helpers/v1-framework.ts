@@ -68,6 +68,38 @@ export function addressOfLocation(location: string): string {
   return address;
 }
 
+/** An open SUBSCRIBE stream: where it is, its Mesos-Stream-Id, and the RecordIO body to read. */
+export interface OpenSubscription {
+  master: string;
+  streamId: string | undefined;
+  body: ReadableStream<Uint8Array>;
+}
+
+/**
+ * POSTs SUBSCRIBE with fetch (framework id, when given, in the call and the info) and follows a
+ * 307 to the leader up to 3 times; null when no master opened a stream.
+ */
+export async function openSubscription(master: string, info: Record<string, unknown>, frameworkId: string | undefined, signal: AbortSignal, hops = 0): Promise<OpenSubscription | null> {
+  const idField = frameworkId ? { id: { value: frameworkId } } : {};
+  const response = await fetch(`http://${master}/api/v1/scheduler`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ type: 'SUBSCRIBE', ...(frameworkId ? { framework_id: { value: frameworkId } } : {}), subscribe: { framework_info: { ...info, ...idField } } }),
+    redirect: 'manual',
+    signal,
+  });
+  if (response.status === 307 && hops < 3) {
+    const leader = hostOfLocation(response.headers.get('location') ?? '');
+    await response.body?.cancel();
+    return leader ? openSubscription(leader, info, frameworkId, signal, hops + 1) : null;
+  }
+  if (response.status !== 200 || !response.body) {
+    await response.body?.cancel();
+    return null;
+  }
+  return { master, streamId: response.headers.get('mesos-stream-id') ?? undefined, body: response.body };
+}
+
 function splitAddress(address: string): [string, number] {
   const at = address.lastIndexOf(':');
   return [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))];

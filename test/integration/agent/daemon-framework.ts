@@ -3,7 +3,7 @@
  * master (following 307), reads the RecordIO event stream, and makes calls with its stream id.
  */
 import { RecordIoDecoder } from '../../../src/master/api/scheduler/recordio.js';
-import { hostOfLocation } from '../../../src/protocol/connection.js';
+import { openSubscription } from '../../helpers/v1-framework.js';
 import { waitFor } from '../helpers/process.js';
 
 export type Json = Record<string, any>;
@@ -22,7 +22,7 @@ export class V1Framework {
     await waitFor('framework subscribed', async () => {
       for (const master of masters) {
         try {
-          if (await this.trySubscribe(master, 0)) return true;
+          if (await this.trySubscribe(master)) return true;
         } catch {
           // not up, or not the leader yet: try the next one
         }
@@ -86,28 +86,13 @@ export class V1Framework {
     this.abort.abort();
   }
 
-  private async trySubscribe(master: string, hops: number): Promise<boolean> {
+  private async trySubscribe(master: string): Promise<boolean> {
     this.abort = new AbortController();
-    const info = { ...this.info, ...(this.frameworkId ? { id: { value: this.frameworkId } } : {}) };
-    const response = await fetch(`http://${master}/api/v1/scheduler`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ type: 'SUBSCRIBE', ...(this.frameworkId ? { framework_id: { value: this.frameworkId } } : {}), subscribe: { framework_info: info } }),
-      redirect: 'manual',
-      signal: this.abort.signal,
-    });
-    if (response.status === 307 && hops < 3) {
-      const leader = hostOfLocation(response.headers.get('location') ?? '');
-      await response.body?.cancel();
-      return leader ? this.trySubscribe(leader, hops + 1) : false;
-    }
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      return false;
-    }
-    this.streamId = response.headers.get('mesos-stream-id') ?? undefined;
-    this.master = master;
-    void this.read(response.body!);
+    const open = await openSubscription(master, this.info, this.frameworkId, this.abort.signal);
+    if (!open) return false;
+    this.streamId = open.streamId;
+    this.master = open.master;
+    void this.read(open.body);
     const subscribed = await this.next('SUBSCRIBED', (e) => e['type'] === 'SUBSCRIBED', 10_000);
     this.frameworkId = subscribed['subscribed']['framework_id']['value'];
     return true;

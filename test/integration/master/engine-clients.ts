@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RecordIoDecoder } from '../../../src/master/api/scheduler/recordio.js';
-import { dialMaster, FrameConnection, hostOfLocation } from '../../../src/protocol/connection.js';
+import { dialMaster, FrameConnection } from '../../../src/protocol/connection.js';
+import { openSubscription } from '../../helpers/v1-framework.js';
 import type { AgentToMaster, MasterToAgent } from '../../../src/protocol/messages.js';
 import type { TaskSpec } from '../../../src/agent/types.js';
 import { waitFor } from '../helpers/process.js';
@@ -125,29 +126,12 @@ export class HttpFramework {
 
   private async trySubscribe(master: string): Promise<boolean> {
     this.abort = new AbortController();
-    const info: Json = { user: 'test', name: 'engine-it', failover_timeout: 3600, capabilities: [] };
-    if (this.frameworkId) info['id'] = { value: this.frameworkId };
-    const body: Json = { type: 'SUBSCRIBE', subscribe: { framework_info: info } };
-    if (this.frameworkId) body['framework_id'] = { value: this.frameworkId };
-    const response = await fetch(`http://${master}/api/v1/scheduler`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-      redirect: 'manual',
-      signal: this.abort.signal,
-    });
-    if (response.status === 307) {
-      const leader = hostOfLocation(response.headers.get('location') ?? '');
-      await response.body?.cancel();
-      return leader ? this.trySubscribe(leader) : false;
-    }
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      return false;
-    }
-    this.streamId = response.headers.get('mesos-stream-id') ?? undefined;
-    this.master = master;
-    void this.read(response.body!);
+    const info = { user: 'test', name: 'engine-it', failover_timeout: 3600, capabilities: [] };
+    const open = await openSubscription(master, info, this.frameworkId, this.abort.signal);
+    if (!open) return false;
+    this.streamId = open.streamId;
+    this.master = open.master;
+    void this.read(open.body);
     const subscribed = await waitFor('SUBSCRIBED', () => this.events.find((e) => e['type'] === 'SUBSCRIBED' && e['_stream'] === this.streamId), 10_000);
     this.frameworkId = subscribed['subscribed']['framework_id']['value'];
     return true;
