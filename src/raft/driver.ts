@@ -240,13 +240,13 @@ export class RaftNode {
   private async run(): Promise<void> {
     if (this.running || this.stopped) return;
     this.running = true;
-    const deadline = this.options.clock.monotonicMs() + RUN_SLICE_MS;
+    const slice = { endsAt: this.options.clock.monotonicMs() + RUN_SLICE_MS };
     try {
       for (;;) {
         this.stepInputs();
         if (!this.core.hasReady()) break;
-        await this.handleReady(this.core.ready(), deadline);
-        if (this.stopped || this.options.clock.monotonicMs() >= deadline) break;
+        await this.handleReady(this.core.ready(), slice);
+        if (this.stopped || this.options.clock.monotonicMs() >= slice.endsAt) break;
       }
     } catch (error) {
       this.fail(error as Error);
@@ -299,11 +299,17 @@ export class RaftNode {
     proposal.reject(error);
   }
 
-  private async handleReady(ready: Ready, deadline: number): Promise<void> {
+  /** `slice.endsAt` bounds the synchronous work; waiting for the disk starts a new slice. */
+  private async handleReady(ready: Ready, slice: { endsAt: number }): Promise<void> {
     const { transport, store } = this.options;
     for (const message of ready.messages) transport.send(message);
     if (ready.hardState || ready.entries.length > 0 || ready.snapshot) {
       await store.persist({ hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot, mustSync: this.mustSync(ready) });
+      // The event loop ran other work while the disk wrote: the time waited is not this run's
+      // synchronous time. Measured from the start of the run instead, a loaded leader whose
+      // writes take longer than the slice applied one committed entry per Ready (its followers,
+      // whose slices were not spent waiting, applied ten times as many).
+      slice.endsAt = this.options.clock.monotonicMs() + RUN_SLICE_MS;
       if (ready.hardState) this.persistedHardState = ready.hardState;
     }
     for (const message of ready.messagesAfterPersist) transport.send(message);
@@ -313,7 +319,7 @@ export class RaftNode {
       if (this.snapshotPieces) this.endSnapshotPieces(true);
       this.restoreSnapshot(ready);
     }
-    this.applyEntries(ready, deadline);
+    this.applyEntries(ready, slice.endsAt);
     for (const read of ready.readStates) this.reads.confirmed(read.context, read.index, this.appliedIndex);
     this.core.advance(ready, this.appliedIndex);
     this.maybeSnapshot();

@@ -191,6 +191,46 @@ describe('RaftNode', () => {
     expect(writes.some((w) => w.entries === 0 && !w.mustSync)).toBe(true);
   });
 
+  it('applies a full slice of committed entries after each wait on a slow disk, not one entry', async () => {
+    // A loaded leader: every Ready has new entries to write, each write takes longer than the
+    // run's time slice, and each apply costs a millisecond of CPU.
+    class SlowApplyMachine extends ListMachine {
+      override apply(command: Uint8Array): number {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        return super.apply(command);
+      }
+    }
+    await startCluster(10_000, () => new SlowApplyMachine());
+    const lead = await leader();
+    let persists = 0;
+    const persist = lead.store.persist.bind(lead.store);
+    lead.store.persist = async (batch) => {
+      await persist(batch);
+      // A slow disk (the event loop runs other work meanwhile), longer than the 20 ms slice.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      persists++;
+    };
+    const appliedAfterPersist = new Map<number, number>();
+    const apply = lead.machine.apply.bind(lead.machine);
+    lead.machine.apply = (command) => {
+      appliedAfterPersist.set(persists, (appliedAfterPersist.get(persists) ?? 0) + 1);
+      return apply(command);
+    };
+    const proposals: Array<Promise<unknown>> = [];
+    const feeder = setInterval(() => proposals.push(lead.node.propose(encode(`l${proposals.length}`))), 1);
+    try {
+      await waitFor('400 proposals made', () => (proposals.length >= 400 ? true : undefined), 10_000);
+    } finally {
+      clearInterval(feeder);
+    }
+    // The writes finished while proposals kept coming (the group still open is left out).
+    const underLoad = [...appliedAfterPersist].filter(([at]) => at < persists).map(([, count]) => count);
+    await Promise.all(proposals);
+    // Measured from the start of the run, the slice was used up by the wait: one apply per write.
+    expect(Math.max(...underLoad)).toBeGreaterThanOrEqual(5);
+  });
+
   it('rebuilds a restarted replica from its storage', async () => {
     await startCluster(40);
     const lead = await leader();
