@@ -32,6 +32,10 @@ export interface ServerOptions {
   chronos?: ChronosApiDeps | null;
 }
 
+/** Idle keep-alive connections live this long: clients' connection pools (a scheduler's calls)
+ * reuse them instead of reconnecting, and a reuse racing the server's close is rare. */
+export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+
 export async function buildMasterServer(context: MasterContext, options: ServerOptions = {}): Promise<FastifyInstance> {
   let preboundHandler: Parameters<PreboundServer['attach']>[0] | null = null;
   const prebound = options.prebound ?? null;
@@ -40,13 +44,16 @@ export async function buildMasterServer(context: MasterContext, options: ServerO
       ? {
           serverFactory: (handler: Parameters<PreboundServer['attach']>[0]) => {
             preboundHandler = handler;
+            // Fastify applies its timeouts only to servers it creates; this one Node made with
+            // a 5 s keep-alive, which closed a busy scheduler's idle call connections under it.
+            prebound.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
             return prebound.server;
           },
         }
       : {}),
     logger: false,
     bodyLimit: 4 * 1024 * 1024,
-    keepAliveTimeout: 60_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Long enough that our own limits (e.g. KV keys ≤ 1 KiB → 413) decide, not the router (414).
     routerOptions: { maxParamLength: 4096 },
     ...(options.https ? { https: httpsOptionsFor(options.https) } : {}),

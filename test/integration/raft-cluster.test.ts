@@ -38,6 +38,13 @@ describe('a three-replica master cluster', () => {
     }
   });
 
+  it('keeps idle client connections open for 60 s, as it says in Keep-Alive', async () => {
+    // The CLI binds its port before the app loads; that server must get the app's timeouts too
+    // (Node's own default closed idle connections after 5 s).
+    const response = await fetch(`http://${leader.http}/health`);
+    expect(response.headers.get('keep-alive')).toBe('timeout=60');
+  });
+
   it('reports raft status with exactly one leader that everyone agrees on', async () => {
     const statuses = await Promise.all(cluster.replicas.map((r) => cluster.status(r)));
     const leaders = statuses.filter((s) => s?.role === 'leader');
