@@ -6,7 +6,7 @@
  */
 import type { TaskEntry } from '../../registry/types.js';
 import { type ClusterView, type FrameworkView, type AgentView, type MasterFacts, isActiveAgent, isConnectedFramework, portOf } from './cluster-view.js';
-import { masterInfo } from './state-v0.js';
+import { masterInfo, taskInfoExtras } from './state-v0.js';
 
 /** Every call type of master.proto; the ones not in SUPPORTED answer 501. */
 export const OPERATOR_CALL_TYPES = [
@@ -50,10 +50,7 @@ function taskV1(task: TaskEntry): Record<string, unknown> {
     })),
     ...(latest ? { status_update_state: latest.state } : {}),
     ...(latest?.uuid !== undefined ? { status_update_uuid: latest.uuid } : {}),
-    ...(['labels', 'discovery', 'container', 'health_check', 'user'] as const).reduce<Record<string, unknown>>((out, key) => {
-      if (info[key] !== undefined) out[key] = info[key];
-      return out;
-    }, {}),
+    ...taskInfoExtras(info),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   hostOf, isActiveAgent, isConnectedFramework, portOf,
 } from './cluster-view.js';
 import { agentResourcesJson } from '../../registry/reservations.js';
+import { TASK_INFO_VIEW_KEYS } from '../../leader/task-info.js';
 import { reservedByRole, summarize, unreserved } from './resource-summary.js';
 import type { OfferView } from '../context.js';
 
@@ -43,7 +44,7 @@ export function taskJson(task: TaskEntry): Record<string, unknown> {
       ...(s.healthy !== undefined ? { healthy: s.healthy } : {}),
       container_status: {},
     })),
-    ...pick(info, ['labels', 'discovery', 'container', 'health_check', 'user']),
+    ...taskInfoExtras(info),
   };
 }
 
@@ -51,6 +52,11 @@ function pick(source: Record<string, unknown>, keys: string[]): Record<string, u
   const out: Record<string, unknown> = {};
   for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
   return out;
+}
+
+/** The TaskInfo fields both task views copy as they are (labels, container, health check…). */
+export function taskInfoExtras(info: Record<string, unknown>): Record<string, unknown> {
+  return pick(info, TASK_INFO_VIEW_KEYS.filter((key) => key !== 'role'));
 }
 
 /** One outstanding offer in the v0 shape (`frameworks[].offers[]`). */
