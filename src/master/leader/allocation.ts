@@ -58,6 +58,27 @@ function nothingFree(total: ResourceAmounts, used: ResourceAmounts, committed: R
   );
 }
 
+/** One agent's allocator input and the values it was made from (compared by identity). */
+interface AgentView {
+  capacityFrom: ResourceAmounts;
+  used: ResourceAmounts;
+  committed: ResourceAmounts;
+  machine: AgentEntry['machine'];
+  attributes: AgentEntry['attributes'];
+  capacity: ResourceCounts;
+  /** Null when nothing on the agent is free: it counts toward the cluster's totals only. */
+  input: AgentInput | null;
+  seenAt: number;
+}
+
+function addCounts(into: ResourceCounts, counts: ResourceCounts): void {
+  into.cpus += counts.cpus;
+  into.mem += counts.mem;
+  into.disk += counts.disk;
+  into.gpus += counts.gpus;
+  into.ports += counts.ports;
+}
+
 /** What the loop has done since this leader started it (metrics). */
 export interface AllocationStats {
   cycles: number;
@@ -73,6 +94,9 @@ export class AllocationLoop {
   private batchTimer: TimerHandle | null = null;
   private lastEndMs = Number.NEGATIVE_INFINITY;
   readonly stats: AllocationStats = { cycles: 0, busyMs: 0 };
+  /** Each agent's allocator input as of the sums it was made from (see agentView). */
+  private readonly agentViews = new Map<string, AgentView>();
+  private cycleMark = 0;
 
   constructor(private readonly host: AllocationHost) {}
 
@@ -143,32 +167,19 @@ export class AllocationLoop {
     // of a busy cluster are so, and packing them every cycle was most of its cost. Their totals
     // still count toward the cluster's (DRF shares), as one stand-in agent with nothing free.
     const saturated = countsOf(emptyAmounts());
+    this.cycleMark++;
     for (const agent of registry.agents()) {
       if (!this.host.isAgentOfferable(agent)) continue;
-      const capacity = agentTotal(agent);
-      const usedAmounts = registry.usedOnAgent(agent.id);
-      const committed = offers.committedOnAgent(agent.id);
-      if (nothingFree(capacity, usedAmounts, committed)) {
-        addToCounts(saturated, capacity);
+      const view = this.agentView(agent);
+      if (view.input === null) {
+        addCounts(saturated, view.capacity);
         continue;
       }
-      const total = countsOf(capacity);
-      const allocated = countsOf(usedAmounts);
-      const offered = countsOf(committed);
-      const priority = Number(agent.attributes['priority']);
-      const reservations = this.reservationInputs(agent);
-      for (const reservation of reservations) reservationRoles.add(reservation.role);
+      for (const reservation of view.input.reservations ?? []) reservationRoles.add(reservation.role);
       agents.push(agent);
-      agentInputs.push({
-        total,
-        allocated,
-        offered,
-        active: true,
-        attributes: agent.attributes,
-        ...(reservations.length > 0 ? { reservations } : {}),
-        ...(Number.isFinite(priority) ? { priority } : {}),
-      });
+      agentInputs.push(view.input);
     }
+    this.forgetUnseenAgents();
     if (agents.length === 0) return;
     if (Object.values(saturated).some((count) => count > 0)) agentInputs.push({ total: saturated, allocated: saturated, offered: countsOf(emptyAmounts()), active: true, attributes: {} });
     const agentIndex = new Map(agents.map((agent, index) => [agent.id, index]));
@@ -208,6 +219,56 @@ export class AllocationLoop {
       made.set(framework.id, list);
     }
     for (const [frameworkId, list] of made) this.host.deliver(frameworkId, list);
+  }
+
+  /**
+   * The agent's allocator input, or null with its capacity when nothing on it is free. Rebuilt
+   * only when one of the memoised values it is made of is a new object: the registry's and the
+   * offer book's per-agent sums, the agent's capacity, state and attributes are replaced, never
+   * mutated, whenever they change. Most agents of a busy cluster do not change between two
+   * cycles, and rebuilding all of them was most of a cycle's main-thread time at 5,000 agents.
+   */
+  private agentView(agent: AgentEntry): AgentView {
+    const { registry, offers } = this.host;
+    const capacity = agentTotal(agent);
+    const used = registry.usedOnAgent(agent.id);
+    const committed = offers.committedOnAgent(agent.id);
+    const cached = this.agentViews.get(agent.id);
+    if (cached && cached.capacityFrom === capacity && cached.used === used && cached.committed === committed && cached.machine === agent.machine && cached.attributes === agent.attributes) {
+      cached.seenAt = this.cycleMark;
+      return cached;
+    }
+    const view: AgentView = {
+      capacityFrom: capacity,
+      used,
+      committed,
+      machine: agent.machine,
+      attributes: agent.attributes,
+      capacity: countsOf(capacity),
+      input: nothingFree(capacity, used, committed) ? null : this.agentInput(agent, capacity, used, committed),
+      seenAt: this.cycleMark,
+    };
+    this.agentViews.set(agent.id, view);
+    return view;
+  }
+
+  private agentInput(agent: AgentEntry, capacity: ResourceAmounts, used: ResourceAmounts, committed: ResourceAmounts): AgentInput {
+    const priority = Number(agent.attributes['priority']);
+    const reservations = this.reservationInputs(agent);
+    return {
+      total: countsOf(capacity),
+      allocated: countsOf(used),
+      offered: countsOf(committed),
+      active: true,
+      attributes: agent.attributes,
+      ...(reservations.length > 0 ? { reservations } : {}),
+      ...(Number.isFinite(priority) ? { priority } : {}),
+    };
+  }
+
+  /** Drops the views of agents this cycle did not visit (gone, or not offerable now). */
+  private forgetUnseenAgents(): void {
+    for (const [agentId, view] of this.agentViews) if (view.seenAt !== this.cycleMark) this.agentViews.delete(agentId);
   }
 
   /** Each reserved role's pool on the agent, with the part its tasks and offers hold. */
