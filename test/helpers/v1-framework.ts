@@ -42,6 +42,8 @@ export interface SubscribeOptions {
   timeoutMs?: number;
   /** The framework id to fail over to (re-subscription). */
   frameworkId?: string;
+  /** Roles to subscribe suppressed (`subscribe.suppressed_roles`): no offers until REVIVE. */
+  suppressedRoles?: string[];
 }
 
 /** POST a JSON body once (no redirects followed). */
@@ -134,7 +136,11 @@ export class V1Framework {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     const frameworkId = options.frameworkId ?? (this.frameworkId || undefined);
     const info = { ...this.frameworkInfo, ...(frameworkId ? { id: { value: frameworkId } } : {}) };
-    const call = { type: 'SUBSCRIBE', ...(frameworkId ? { framework_id: { value: frameworkId } } : {}), subscribe: { framework_info: info } };
+    const call = {
+      type: 'SUBSCRIBE',
+      ...(frameworkId ? { framework_id: { value: frameworkId } } : {}),
+      subscribe: { framework_info: info, ...(options.suppressedRoles ? { suppressed_roles: options.suppressedRoles } : {}) },
+    };
     const from = this.events.length;
     this.redirectedFrom = [];
     let attempt = 0;
