@@ -26,6 +26,9 @@ const FAILED_STATES = new Set(['TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_
 
 const until = poller('placement');
 
+/** Persistent connections per framework for its calls. */
+const CALL_CONNECTIONS = 4;
+
 /**
  * A launch not RUNNING this long is asked about (then with a doubling backoff), as schedulers
  * such as Marathon do with a launch timeout; right after a re-subscription every pending launch
@@ -61,7 +64,7 @@ class Launcher {
     this.framework.autoAcknowledge = true;
     // As a real scheduler client does: calls go over a few persistent connections, not one new
     // connection per call in flight (thousands of ACKNOWLEDGEs would each open a socket).
-    this.framework.httpAgent = new Agent({ keepAlive: true, maxSockets: 4 });
+    this.framework.httpAgent = new Agent({ keepAlive: true, maxSockets: CALL_CONNECTIONS });
     this.toLaunch = Array.from({ length: tasks }, (_, i) => `f${index}-t${i}`);
   }
 
@@ -147,6 +150,11 @@ class Launcher {
     void ended.then(() => {
       if (!this.stopped && this.framework.ended === ended) this.recover();
     });
+  }
+
+  /** Opens the pool's connections with harmless calls (SUPPRESS while suppressed). */
+  async openConnections(): Promise<void> {
+    await Promise.all(Array.from({ length: CALL_CONNECTIONS }, () => this.framework.call('SUPPRESS', {})));
   }
 
   /** Lets offers come (the first subscription was suppressed). */
@@ -261,6 +269,11 @@ export const placementScenario: Scenario = {
       // other, the first few got offers for the whole cluster and the rest waited on their
       // declines: runs were then twice as slow, measuring the start-up order, not the master.)
       await Promise.all(launchers.map((l) => l.subscribe({ suppressed: true })));
+      // Each framework's call connections are open before the offers come, as a scheduler's
+      // pool is in a running cluster: libuv (since 1.45) accepts one connection per event-loop
+      // turn, so 400 connections opened into the leader's busiest moment waited in its listen
+      // queue for up to 30 s, their calls timed out and the frameworks re-subscribed.
+      await Promise.all(launchers.map((l) => l.openConnections()));
       context.progress(`placement: ${frameworks} frameworks subscribed`);
       for (const launcher of launchers) launcher.revive();
       let lastReport = performance.now();
@@ -309,7 +322,7 @@ export const placementScenario: Scenario = {
           ['tasks/s ÷ raw Raft writes/s', formatRatio(figures.ratioToRawWrites), ''],
         ],
         notes: [
-          'Each framework answers every offer with as many of its remaining tasks (0.1 cpu, 32 MB) as fit and declines the offers it has no task for in one call; agents 4 cpus / 8 GB. The frameworks subscribe suppressed and revive together once all are subscribed.',
+          'Each framework answers every offer with as many of its remaining tasks (0.1 cpu, 32 MB) as fit and declines the offers it has no task for in one call; agents 4 cpus / 8 GB. The frameworks subscribe suppressed, open their call connections, and revive together once all are subscribed.',
           `Tasks relaunched after a refusal: ${figures.relaunched}; calls not answered 202: ${figures.refusedCalls}; framework re-subscriptions after a leader change: ${figures.frameworkResubscriptions}.`,
         ],
       };
