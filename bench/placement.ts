@@ -157,7 +157,7 @@ class Launcher {
     await Promise.all(Array.from({ length: CALL_CONNECTIONS }, () => this.framework.call('SUPPRESS', {})));
   }
 
-  /** Lets offers come (the first subscription was suppressed). */
+  /** Lets offers come (after the suppressed first subscription, and after a re-subscription). */
   revive(): void {
     this.track(this.framework.call('REVIVE', {}));
   }
@@ -171,7 +171,7 @@ class Launcher {
     this.resubscribing = this.subscribe()
       .then(
         () => {
-          this.track(this.framework.call('REVIVE', {}));
+          this.revive();
           const pending = [...this.pending].filter(([, p]) => p.at !== null);
           if (pending.length > 0) this.track(this.framework.reconcile(pending.map(([taskId, p]) => ({ taskId, agentId: p.agentId }))));
         },

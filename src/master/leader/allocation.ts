@@ -15,7 +15,7 @@ import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { RegistryState } from '../registry/state.js';
 import { addPools, agentPools, agentTotal, frameworkRole, poolOf, UNRESERVED } from '../registry/reservations.js';
-import { addAmounts, addToCounts, countsOf, emptyAmounts, fitsIn, isEmptyAmounts, portCount, RESOURCE_EPSILON, takePorts, type ResourceAmounts, type ResourceCounts } from '../registry/resources.js';
+import { addAmounts, addCounts, addToCounts, countsOf, emptyAmounts, fitsIn, isEmptyAmounts, portCount, RESOURCE_EPSILON, takePorts, type ResourceAmounts, type ResourceCounts } from '../registry/resources.js';
 import type { AgentEntry, FrameworkEntry } from '../registry/types.js';
 import type { Offer, OfferBook } from './offers.js';
 
@@ -69,14 +69,6 @@ interface AgentView {
   /** Null when nothing on the agent is free: it counts toward the cluster's totals only. */
   input: AgentInput | null;
   seenAt: number;
-}
-
-function addCounts(into: ResourceCounts, counts: ResourceCounts): void {
-  into.cpus += counts.cpus;
-  into.mem += counts.mem;
-  into.disk += counts.disk;
-  into.gpus += counts.gpus;
-  into.ports += counts.ports;
 }
 
 /** What the loop has done since this leader started it (metrics). */
@@ -238,25 +230,26 @@ export class AllocationLoop {
       cached.seenAt = this.cycleMark;
       return cached;
     }
+    const capacityCounts = countsOf(capacity);
     const view: AgentView = {
       capacityFrom: capacity,
       used,
       committed,
       machine: agent.machine,
       attributes: agent.attributes,
-      capacity: countsOf(capacity),
-      input: nothingFree(capacity, used, committed) ? null : this.agentInput(agent, capacity, used, committed),
+      capacity: capacityCounts,
+      input: nothingFree(capacity, used, committed) ? null : this.agentInput(agent, capacityCounts, used, committed),
       seenAt: this.cycleMark,
     };
     this.agentViews.set(agent.id, view);
     return view;
   }
 
-  private agentInput(agent: AgentEntry, capacity: ResourceAmounts, used: ResourceAmounts, committed: ResourceAmounts): AgentInput {
+  private agentInput(agent: AgentEntry, capacity: ResourceCounts, used: ResourceAmounts, committed: ResourceAmounts): AgentInput {
     const priority = Number(agent.attributes['priority']);
     const reservations = this.reservationInputs(agent);
     return {
-      total: countsOf(capacity),
+      total: capacity,
       allocated: countsOf(used),
       offered: countsOf(committed),
       active: true,

@@ -50,6 +50,12 @@ export function countsOf(amounts: ResourceAmounts): ResourceCounts {
   return { cpus: amounts.cpus, mem: amounts.mem, disk: amounts.disk, gpus: amounts.gpus, ports: portCount(amounts.ports) };
 }
 
+/** Adds `more` to `counts`, in place. */
+export function addCounts(counts: ResourceCounts, more: ResourceCounts): void {
+  for (const kind of SCALARS) counts[kind] += more[kind];
+  counts.ports += more.ports;
+}
+
 /** Adds (`sign` 1) or takes away (-1) `amounts` from `counts`, in place. */
 export function addToCounts(counts: ResourceCounts, amounts: ResourceAmounts, sign: 1 | -1 = 1): void {
   for (const kind of SCALARS) counts[kind] += sign * amounts[kind];

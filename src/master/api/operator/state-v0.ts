@@ -54,9 +54,12 @@ function pick(source: Record<string, unknown>, keys: string[]): Record<string, u
   return out;
 }
 
+/** The TaskInfo fields both task views copy as they are (role goes into its own field). */
+const TASK_INFO_EXTRA_KEYS = TASK_INFO_VIEW_KEYS.filter((key) => key !== 'role');
+
 /** The TaskInfo fields both task views copy as they are (labels, container, health check…). */
 export function taskInfoExtras(info: Record<string, unknown>): Record<string, unknown> {
-  return pick(info, TASK_INFO_VIEW_KEYS.filter((key) => key !== 'role'));
+  return pick(info, TASK_INFO_EXTRA_KEYS);
 }
 
 /** One outstanding offer in the v0 shape (`frameworks[].offers[]`). */
