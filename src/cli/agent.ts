@@ -4,7 +4,6 @@
  * it to shut down.
  */
 import type { Command } from 'commander';
-import { runAgentDaemon } from '../agent/daemon/main.js';
 import { agentEnvName, resolveAgentConfig } from '../agent/daemon/config.js';
 import { ConfigError, StorageError } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
@@ -37,6 +36,9 @@ export function addAgentCommand(program: Command): void {
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty, name: 'kairos-agent' });
       let daemon;
       try {
+        // Loaded here, not at the top: every `kairos` command (a restarting master included)
+        // would otherwise load the agent and its Docker client (≈ 0.25 s) at start-up.
+        const { runAgentDaemon } = await import('../agent/daemon/main.js');
         daemon = await runAgentDaemon(config, logger);
       } catch (error) {
         if (error instanceof StorageError || error instanceof ConfigError) exitWithUsageError(error.message);

@@ -9,7 +9,7 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { exitWithUsageError } from './exit.js';
-import { startChronosGateway, type ChronosGateway } from '../chronos/api/gateway.js';
+import type { ChronosGateway } from '../chronos/api/gateway.js';
 import { createExampleJob, EXAMPLE_JOB } from '../chronos/example-job.js';
 
 interface Replica {
@@ -168,6 +168,8 @@ function printWelcome(replicas: Replica[], leader: { id: string; http: string; t
  */
 async function startGateway(port: number, targets: readonly string[]): Promise<ChronosGateway | null> {
   try {
+    // Loaded on use, like the agent daemon (src/cli/agent.ts): other commands start faster.
+    const { startChronosGateway } = await import('../chronos/api/gateway.js');
     return await startChronosGateway({ host: '127.0.0.1', port, targets: () => targets });
   } catch (error) {
     say(`Chronos port ${port} unavailable (${(error as Error).message}); the Chronos API is still on every replica under /scheduler`);
