@@ -86,6 +86,20 @@ export class PeerLink {
     if (this.state === 'up') this.scheduleFlush();
   }
 
+  /**
+   * The peer has just dialled us, so it is listening again: a link waiting out its backoff
+   * dials now instead (after a restart the wait could be up to the backoff ceiling, 1 s, during
+   * which a leader could not reach the restarted replica).
+   */
+  dialNow(): void {
+    if (this.state !== 'waiting') return;
+    this.timer?.cancel();
+    this.timer = null;
+    this.attempt = 0;
+    this.reconnects++;
+    this.connect();
+  }
+
   close(): void {
     this.state = 'closed';
     this.timer?.cancel();

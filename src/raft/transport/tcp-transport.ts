@@ -223,6 +223,7 @@ export class TcpTransport implements Transport {
   private inboundEstablished(connection: InboundConnection): void {
     const peer = connection.peer!;
     this.connectionUp(peer);
+    this.links.get(peer)?.dialNow();
     // A restarted peer dials again while its old socket may linger half-open: keep the newest.
     for (const other of this.inbound) {
       if (other !== connection && other.peer === peer) other.destroy();

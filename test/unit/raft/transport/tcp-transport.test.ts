@@ -103,6 +103,18 @@ describe('TcpTransport on loopback', () => {
     expect(nodes.a.transport.stats().reconnects).toBeGreaterThan(0);
   });
 
+  it('dials a peer at once when that peer dials in, instead of waiting out the backoff', async () => {
+    // A backoff of a minute: only the inbound connection can bring the link up within the wait.
+    const address = await freeAddress();
+    const a = await startNode('a', { backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    a.transport.setPeer('c', address);
+    await waitFor('the first dial to the absent c failed', () => a.transport.stats().peers['c']?.state === 'waiting');
+    const c = await startNode('c', { listen: address, peers: { a: a.transport.address } });
+    await waitFor('a dialled the returning c', () => a.transport.stats().peers['c']?.state === 'up', 5_000);
+    a.transport.send(simpleMessage('a', 'c', { index: 3 }));
+    await waitFor('a message from a reached c', () => c.inbox.some((m) => m.index === 3));
+  });
+
   it('bounds the queue of a peer that is down and counts what it drops', async () => {
     const node = await startNode('a', { maxQueueMessages: 100, maxQueueBytes: 50_000 });
     node.transport.setPeer('d', await freeAddress());
