@@ -10,6 +10,7 @@
  */
 import type { AllocatorPool } from '../../allocator/pool.js';
 import { offersToObjects, packClusterView, type AgentInput, type FrameworkInput, type OfferObject, type ReservationInput } from '../../allocator/pack.js';
+import type { OfferBatch } from '../../allocator/types.js';
 import type { PolicyName } from '../../allocator/types.js';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
@@ -42,6 +43,13 @@ export interface AllocationHost {
   /** True while no offers should be made (cycles are skipped; a later trigger runs them). */
   holdOffers?(): boolean;
 }
+
+/** Offers per OFFERS event at most; a framework offered more gets several events. */
+export const OFFERS_PER_EVENT = 100;
+/** Offer-making work per event-loop turn before the rest waits for the next turn. */
+export const OFFER_SLICE_MS = 10;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function roleOf(framework: FrameworkEntry): string {
   return frameworkRole(framework.info);
@@ -195,22 +203,47 @@ export class AllocationLoop {
     const result = await this.host.pool.allocate({ policy: this.host.policy, view, nowMs });
     this.stats.cycles += 1;
     if (this.stopped) return;
-    const made = new Map<string, Offer[]>();
-    // The world may have moved during the cycle: only offer what is still there.
-    const stillOfferable = new Set(this.host.offerableFrameworks().map((f) => f.id));
-    for (const object of offersToObjects(result.value)) {
-      const framework = frameworks[object.frameworkIndex];
-      const agent = agents[object.agentIndex];
-      if (!framework || !agent) continue;
-      if (!this.host.isAgentOfferable(registry.agent(agent.id) ?? agent)) continue;
-      if (!stillOfferable.has(framework.id)) continue;
-      const offer = this.materialise(framework, agent, object, nowMs);
-      if (!offer) continue;
-      const list = made.get(framework.id) ?? [];
-      list.push(offer);
-      made.set(framework.id, list);
+    await this.deliverInTurns(result.value, frameworks, agents, nowMs);
+  }
+
+  /**
+   * Turns a cycle's result into offers, OFFERS_PER_EVENT at a time and OFFER_SLICE_MS of that
+   * work per event-loop turn. At 5,000 agents a cycle made all its offers in one turn: for one
+   * framework that was one event of 5,000 offers and a stall of 0.5–1.2 s, long enough for the
+   * followers to elect another leader. Each offer is made from the agent's current entry and
+   * only to a framework still subscribed: the world moves between turns.
+   */
+  private async deliverInTurns(batch: OfferBatch, frameworks: readonly FrameworkEntry[], agents: readonly AgentEntry[], nowMs: number): Promise<void> {
+    const { registry, clock } = this.host;
+    const byFramework = new Map<number, OfferObject[]>();
+    for (const object of offersToObjects(batch)) {
+      const list = byFramework.get(object.frameworkIndex);
+      if (list) list.push(object);
+      else byFramework.set(object.frameworkIndex, [object]);
     }
-    for (const [frameworkId, list] of made) this.host.deliver(frameworkId, list);
+    let offerable = new Set(this.host.offerableFrameworks().map((f) => f.id));
+    let sliceEndsAt = clock.monotonicMs() + OFFER_SLICE_MS;
+    for (const [frameworkIndex, objects] of byFramework) {
+      const framework = frameworks[frameworkIndex];
+      if (!framework) continue;
+      for (let at = 0; at < objects.length; at += OFFERS_PER_EVENT) {
+        if (clock.monotonicMs() >= sliceEndsAt) {
+          await nextTurn();
+          if (this.stopped) return;
+          offerable = new Set(this.host.offerableFrameworks().map((f) => f.id));
+          sliceEndsAt = clock.monotonicMs() + OFFER_SLICE_MS;
+        }
+        if (!offerable.has(framework.id)) break;
+        const made: Offer[] = [];
+        for (const object of objects.slice(at, at + OFFERS_PER_EVENT)) {
+          const agent = registry.agent(agents[object.agentIndex]?.id ?? '');
+          if (!agent || !this.host.isAgentOfferable(agent)) continue;
+          const offer = this.materialise(framework, agent, object, nowMs);
+          if (offer) made.push(offer);
+        }
+        if (made.length > 0) this.host.deliver(framework.id, made);
+      }
+    }
   }
 
   /**

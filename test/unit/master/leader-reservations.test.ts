@@ -92,7 +92,7 @@ describe('ACCEPT plan', () => {
   });
 });
 
-const clock: Clock = { nowMs: () => T0, setTimer: () => ({ cancel: () => undefined }) } as unknown as Clock;
+const clock: Clock = { nowMs: () => T0, monotonicMs: () => 0, setTimer: () => ({ cancel: () => undefined }) } as unknown as Clock;
 
 async function offersAfterCycle(r: TestRegistry, frameworks: FrameworkEntry[], book = new OfferBook(1)): Promise<Map<string, Offer[]>> {
   const delivered = new Map<string, Offer[]>();
