@@ -6,30 +6,22 @@
  * read the offerable frameworks (the first thing a cycle does).
  */
 import { describe, expect, it } from 'vitest';
-import { AllocatorPool } from '../../../src/allocator/pool.js';
-import { silentLogger } from '../../../src/lib/log.js';
-import { AllocationLoop } from '../../../src/master/leader/allocation.js';
-import { OfferBook } from '../../../src/master/leader/offers.js';
+import type { AllocationLoop } from '../../../src/master/leader/allocation.js';
 import { RegistryState } from '../../../src/master/registry/state.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { testAllocationLoop } from './allocation-helpers.js';
 
 function loopWith(batchMs: number, holdOffers?: () => boolean): { loop: AllocationLoop; clock: ManualClock; cycles: () => number } {
   const clock = new ManualClock();
   let cycles = 0;
-  const loop = new AllocationLoop({
+  const loop = testAllocationLoop({
     registry: new RegistryState(),
-    offers: new OfferBook(1),
-    pool: new AllocatorPool({ mode: 'inline' }),
-    policy: 'drf',
     clock,
-    logger: silentLogger(),
-    intervalMs: 60_000,
     batchMs,
     offerableFrameworks: () => {
       cycles++;
       return [];
     },
-    isAgentOfferable: () => true,
     deliver: () => undefined,
     ...(holdOffers ? { holdOffers } : {}),
   });

@@ -6,11 +6,10 @@
  * a marker for the next turn, so the order of deliveries and markers shows where turns fell.
  */
 import { describe, expect, it } from 'vitest';
-import { AllocatorPool } from '../../../src/allocator/pool.js';
-import { silentLogger } from '../../../src/lib/log.js';
-import { AllocationLoop, OFFER_SLICE_MS, OFFERS_PER_EVENT } from '../../../src/master/leader/allocation.js';
-import { OfferBook, type Offer } from '../../../src/master/leader/offers.js';
+import { OFFER_SLICE_MS, OFFERS_PER_EVENT, type AllocationLoop } from '../../../src/master/leader/allocation.js';
+import type { Offer } from '../../../src/master/leader/offers.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { testAllocationLoop } from './allocation-helpers.js';
 import { TestRegistry } from './registry-helpers.js';
 
 interface Setup {
@@ -29,16 +28,10 @@ function setUp(agentCount: number, frameworkCount: number, sliceSpentPerEvent: b
   const clock = new ManualClock();
   const log: string[] = [];
   const events: Setup['events'] = [];
-  const loop = new AllocationLoop({
+  const loop = testAllocationLoop({
     registry: r.registry,
-    offers: new OfferBook(1),
-    pool: new AllocatorPool({ mode: 'inline' }),
-    policy: 'drf',
     clock,
-    logger: silentLogger(),
-    intervalMs: 60_000,
     offerableFrameworks: () => frameworkIds.filter((id) => subscribed.has(id)).map((id) => r.registry.framework(id)!),
-    isAgentOfferable: () => true,
     deliver: (frameworkId, offers) => {
       log.push(`offers:${offers.length}`);
       events.push({ frameworkId, offers });
