@@ -10,8 +10,7 @@
  */
 import type { AllocatorPool } from '../../allocator/pool.js';
 import { offersToObjects, packClusterView, type AgentInput, type FrameworkInput, type OfferObject, type ReservationInput } from '../../allocator/pack.js';
-import type { OfferBatch } from '../../allocator/types.js';
-import type { PolicyName } from '../../allocator/types.js';
+import type { OfferBatch, PolicyName } from '../../allocator/types.js';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { RegistryState } from '../registry/state.js';
@@ -209,8 +208,8 @@ export class AllocationLoop {
   /**
    * Turns a cycle's result into offers, OFFERS_PER_EVENT at a time and OFFER_SLICE_MS of that
    * work per event-loop turn. At 5,000 agents a cycle made all its offers in one turn: for one
-   * framework that was one event of 5,000 offers and a stall of 0.5–1.2 s, long enough for the
-   * followers to elect another leader. Each offer is made from the agent's current entry and
+   * framework that was one event of 5,000 offers and a stall of 1.1–1.8 s, past the election
+   * timeout's lower end. Each offer is made from the agent's current entry and
    * only to a framework still subscribed: the world moves between turns.
    */
   private async deliverInTurns(batch: OfferBatch, frameworks: readonly FrameworkEntry[], agents: readonly AgentEntry[], nowMs: number): Promise<void> {
