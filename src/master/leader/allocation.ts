@@ -213,7 +213,7 @@ export class AllocationLoop {
    * only to a framework still subscribed: the world moves between turns.
    */
   private async deliverInTurns(batch: OfferBatch, frameworks: readonly FrameworkEntry[], agents: readonly AgentEntry[], nowMs: number): Promise<void> {
-    const { registry, clock } = this.host;
+    const { clock } = this.host;
     const byFramework = new Map<number, OfferObject[]>();
     for (const object of offersToObjects(batch)) {
       const list = byFramework.get(object.frameworkIndex);
@@ -233,16 +233,22 @@ export class AllocationLoop {
           sliceEndsAt = clock.monotonicMs() + OFFER_SLICE_MS;
         }
         if (!offerable.has(framework.id)) break;
-        const made: Offer[] = [];
-        for (const object of objects.slice(at, at + OFFERS_PER_EVENT)) {
-          const agent = registry.agent(agents[object.agentIndex]?.id ?? '');
-          if (!agent || !this.host.isAgentOfferable(agent)) continue;
-          const offer = this.materialise(framework, agent, object, nowMs);
-          if (offer) made.push(offer);
-        }
+        const made = this.offersOf(framework, objects.slice(at, at + OFFERS_PER_EVENT), agents, nowMs);
         if (made.length > 0) this.host.deliver(framework.id, made);
       }
     }
+  }
+
+  /** The offers still possible of `objects`, each made from its agent's current entry. */
+  private offersOf(framework: FrameworkEntry, objects: readonly OfferObject[], agents: readonly AgentEntry[], nowMs: number): Offer[] {
+    const made: Offer[] = [];
+    for (const object of objects) {
+      const agent = this.host.registry.agent(agents[object.agentIndex]?.id ?? '');
+      if (!agent || !this.host.isAgentOfferable(agent)) continue;
+      const offer = this.materialise(framework, agent, object, nowMs);
+      if (offer) made.push(offer);
+    }
+    return made;
   }
 
   /**

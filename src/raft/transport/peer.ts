@@ -94,10 +94,8 @@ export class PeerLink {
   dialNow(): void {
     if (this.state !== 'waiting') return;
     this.timer?.cancel();
-    this.timer = null;
     this.attempt = 0;
-    this.reconnects++;
-    this.connect();
+    this.reconnect();
   }
 
   close(): void {
@@ -191,11 +189,16 @@ export class PeerLink {
     this.state = 'waiting';
     const delayMs = reconnectDelayMs(this.attempt++, this.options.backoff, this.options.rng);
     this.timer = this.options.clock.setTimer(delayMs, () => {
-      this.timer = null;
-      if (this.state !== 'waiting') return;
-      this.reconnects++;
-      this.connect();
+      if (this.state === 'waiting') this.reconnect();
+      else this.timer = null;
     });
+  }
+
+  /** Ends the wait: the next connection attempt starts now. */
+  private reconnect(): void {
+    this.timer = null;
+    this.reconnects++;
+    this.connect();
   }
 
   private scheduleFlush(): void {

@@ -7,12 +7,11 @@
  * and one framework; each step changes the registry or the offer book and runs one cycle.
  */
 import { describe, expect, it } from 'vitest';
-import { AllocatorPool } from '../../../src/allocator/pool.js';
-import { silentLogger } from '../../../src/lib/log.js';
-import { AllocationLoop } from '../../../src/master/leader/allocation.js';
+import type { AllocationLoop } from '../../../src/master/leader/allocation.js';
 import { OfferBook, type Offer } from '../../../src/master/leader/offers.js';
 import { RegistryState } from '../../../src/master/registry/state.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { testAllocationLoop } from './allocation-helpers.js';
 
 const resources = (cpus: number, mem: number) => [
   { name: 'cpus', type: 'SCALAR', scalar: { value: cpus } },
@@ -30,14 +29,10 @@ function setUp(): { registry: RegistryState; offers: OfferBook; loop: Allocation
   const { frameworkId } = apply({ t: 'reg.framework.subscribe', frameworkId: null, idPrefix: 'm', info: { user: 'u', name: 'f' }, internal: false, nowMs: 1 }) as { frameworkId: string };
   const offers = new OfferBook(1);
   const delivered: Offer[] = [];
-  const loop = new AllocationLoop({
+  const loop = testAllocationLoop({
     registry,
     offers,
-    pool: new AllocatorPool({ mode: 'inline' }),
-    policy: 'drf',
     clock: new ManualClock(),
-    logger: silentLogger(),
-    intervalMs: 60_000,
     offerableFrameworks: () => [registry.framework(frameworkId)!],
     isAgentOfferable: (agent) => agent.machine.value === 'active',
     deliver: (_frameworkId, made) => void delivered.push(...made),

@@ -8,17 +8,15 @@
  * allocator over a real RegistryState and OfferBook.
  */
 import { describe, expect, it } from 'vitest';
-import { AllocatorPool } from '../../../src/allocator/pool.js';
 import type { Clock } from '../../../src/lib/clock.js';
-import { silentLogger } from '../../../src/lib/log.js';
 import { planAccept } from '../../../src/master/leader/accept-plan.js';
-import { AllocationLoop } from '../../../src/master/leader/allocation.js';
 import { offerResourcesJson } from '../../../src/master/leader/offer-resources.js';
 import { OfferBook, offerPools, type Offer } from '../../../src/master/leader/offers.js';
 import { agentPools, poolsOf, type Pools } from '../../../src/master/registry/reservations.js';
 import { amountsOf } from '../../../src/master/registry/resources.js';
 import type { FrameworkEntry } from '../../../src/master/registry/types.js';
 import type { WireResource } from '../../../src/protocol/messages.js';
+import { testAllocationLoop } from './allocation-helpers.js';
 import { T0, TestRegistry, scalars } from './registry-helpers.js';
 
 const reserved = (role: string, cpus: number, mem: number): WireResource[] => scalars(cpus, mem).map((r) => ({ ...r, role }));
@@ -96,16 +94,11 @@ const clock: Clock = { nowMs: () => T0, monotonicMs: () => 0, setTimer: () => ({
 
 async function offersAfterCycle(r: TestRegistry, frameworks: FrameworkEntry[], book = new OfferBook(1)): Promise<Map<string, Offer[]>> {
   const delivered = new Map<string, Offer[]>();
-  const loop = new AllocationLoop({
+  const loop = testAllocationLoop({
     registry: r.registry,
     offers: book,
-    pool: new AllocatorPool({ mode: 'inline' }),
-    policy: 'drf',
     clock,
-    logger: silentLogger(),
-    intervalMs: 1_000,
     offerableFrameworks: () => frameworks,
-    isAgentOfferable: () => true,
     deliver: (id, offers) => delivered.set(id, [...(delivered.get(id) ?? []), ...offers]),
   });
   await loop.once();

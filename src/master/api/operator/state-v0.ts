@@ -57,7 +57,7 @@ function pick(source: Record<string, unknown>, keys: string[]): Record<string, u
 /** The TaskInfo fields both task views copy as they are (role goes into its own field). */
 const TASK_INFO_EXTRA_KEYS = TASK_INFO_VIEW_KEYS.filter((key) => key !== 'role');
 
-/** The TaskInfo fields both task views copy as they are (labels, container, health check…). */
+/** Those fields of a TaskInfo (labels, container, health check…), for either task view. */
 export function taskInfoExtras(info: Record<string, unknown>): Record<string, unknown> {
   return pick(info, TASK_INFO_EXTRA_KEYS);
 }
