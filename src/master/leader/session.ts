@@ -74,6 +74,15 @@ export interface SessionDeps {
   version: string;
 }
 
+/**
+ * How long the hub waits for an agent's status update or re-registration to be applied. A lost
+ * leadership rejects the wait at once, so this bounds only a slow log: behind a burst (2,500
+ * ACCEPTs launching 100,000 tasks, applied over several seconds) the requests' 5 s gave up on
+ * most updates that were then recorded all the same, and their frameworks heard of them only
+ * by reconciling, 30 s later.
+ */
+export const AGENT_PROPOSAL_TIMEOUT_MS = 60_000;
+
 export class LeaderSession implements HubHost {
   readonly term: number;
   /** Mesos master id of this leadership: prefixes framework ids. */
@@ -211,8 +220,8 @@ export class LeaderSession implements HubHost {
 
   private batcher(limit: number): ProposalBatcher {
     return new ProposalBatcher(
-      (command) => this.proposeOne(command),
-      (commands) => this.proposeOne({ t: 'reg.batch', commands, nowMs: Math.max(...commands.map((c) => c.nowMs)) }),
+      (command) => this.proposeOne(command, AGENT_PROPOSAL_TIMEOUT_MS),
+      (commands) => this.proposeOne({ t: 'reg.batch', commands, nowMs: Math.max(...commands.map((c) => c.nowMs)) }, AGENT_PROPOSAL_TIMEOUT_MS),
       limit,
     );
   }

@@ -1,0 +1,64 @@
+/**
+ * The leader waits for an agent's status update (and re-registration) to be applied far longer
+ * than for an API call: behind a burst of launches the log takes more than the 5 s request
+ * timeout, and a wait that gave up left the update recorded but never relayed to its framework.
+ */
+import { describe, expect, it } from 'vitest';
+import { AllocatorPool } from '../../../src/allocator/pool.js';
+import { decode } from '../../../src/lib/codec.js';
+import { SystemClock } from '../../../src/lib/clock.js';
+import { silentLogger } from '../../../src/lib/log.js';
+import { AGENT_PROPOSAL_TIMEOUT_MS, DEFAULT_ENGINE_SETTINGS, LeaderSession, type SessionDeps } from '../../../src/master/leader/session.js';
+import type { RegistryCommand } from '../../../src/master/registry/commands.js';
+import { RegistryState } from '../../../src/master/registry/state.js';
+import { T0 } from './registry-helpers.js';
+
+function session(): { session: LeaderSession; proposed: Array<{ t: string; timeoutMs: number | undefined }> } {
+  const proposed: Array<{ t: string; timeoutMs: number | undefined }> = [];
+  const node = {
+    id: 'm1',
+    propose: async (data: Uint8Array, timeoutMs?: number) => {
+      const command = decode<RegistryCommand>(data);
+      proposed.push({ t: command.t, timeoutMs });
+      const accepted = { kind: 'status', outcome: 'accepted' };
+      if (command.t === 'reg.batch') return { ok: true, value: { kind: 'batch', results: command.commands.map(() => ({ ok: true, value: accepted })) } };
+      return { ok: true, value: accepted };
+    },
+  };
+  const deps = {
+    node,
+    registry: new RegistryState(),
+    pool: new AllocatorPool({ mode: 'inline' }),
+    clock: new SystemClock(),
+    logger: silentLogger(),
+    settings: DEFAULT_ENGINE_SETTINGS,
+    term: 2,
+    httpAddress: '127.0.0.1:1',
+    version: 'test',
+  } as unknown as SessionDeps;
+  return { session: new LeaderSession(deps), proposed };
+}
+
+const status = (taskId: string): RegistryCommand => ({
+  t: 'reg.task.status',
+  agentId: 'a1',
+  source: 'agent',
+  update: { taskId, frameworkId: 'f1', state: 'TASK_RUNNING', uuid: `${taskId}-u`, timestampMs: T0 },
+  nowMs: T0,
+});
+
+describe('LeaderSession agent proposals', () => {
+  it('wait for apply up to AGENT_PROPOSAL_TIMEOUT_MS, alone or batched; other commands keep the request timeout', async () => {
+    const { session: s, proposed } = session();
+    await s.propose(status('t1'));
+    await Promise.all([s.propose(status('t2')), s.propose(status('t3'))]);
+    await s.propose({ t: 'reg.agent.register', agentId: 'a9', hostname: 'h', httpAddress: '127.0.0.1:2', resources: [], attributes: {}, nowMs: T0 } as RegistryCommand);
+    expect(proposed).toEqual([
+      { t: 'reg.task.status', timeoutMs: AGENT_PROPOSAL_TIMEOUT_MS },
+      { t: 'reg.batch', timeoutMs: AGENT_PROPOSAL_TIMEOUT_MS },
+      { t: 'reg.agent.register', timeoutMs: undefined },
+    ]);
+    expect(AGENT_PROPOSAL_TIMEOUT_MS).toBeGreaterThanOrEqual(30_000);
+    s.stop('test');
+  });
+});
