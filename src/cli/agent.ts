@@ -22,7 +22,7 @@ export function addAgentCommand(program: Command): void {
     .option('--hostname <name>', `hostname reported to the masters, default the machine's (${env('hostname')})`)
     .option('--allow-privileged', `allow privileged Docker containers (${env('allowPrivileged')})`)
     .option('--docker-socket <path>', `Docker daemon socket, default /var/run/docker.sock (${env('dockerSocket')})`)
-    .option('--missed-pongs <n>', `heartbeat intervals without an answer before the master is taken as gone, default 3 (${env('missedPongs')})`)
+    .option('--missed-pongs <n>', `heartbeat intervals without hearing from the master before it is taken as gone, default 4 (${env('missedPongs')})`)
     .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent, default info (${env('logLevel')})`)
     .option('--log-pretty', `human-readable logs instead of JSON lines (${env('logPretty')})`)
     .action(async (flags: Record<string, unknown>) => {

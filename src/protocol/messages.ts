@@ -15,9 +15,10 @@
  *  leader → agent:     `notLeader { leaderHint }` and closes, when it loses leadership
  *  leader → agent:     `registered { agentId, term, heartbeatIntervalMs }`
  *  agent → leader:     `heartbeat` every heartbeatIntervalMs; the leader answers `pong`
- *                      (the agent treats a silent leader as gone after a few intervals and
- *                      reconnects); the leader marks an agent unreachable after N missed
- *                      heartbeats (default 5)
+ *                      unless it is marked `quiet` (the agent heard from the leader within the
+ *                      last interval); the agent treats a leader silent for a few intervals as
+ *                      gone and reconnects; the leader marks an agent unreachable after N
+ *                      missed heartbeats (default 5)
  *  leader → agent:     `runTask`, `killTask`, `ack`, `shutdownFramework`, `frameworkMessage`,
  *                      each with `term`
  *  agent → leader:     `status` (one StatusUpdate; re-sent until `ack` with the same uuid)
@@ -70,7 +71,8 @@ export type AgentToMaster =
       /** Highest leader term this agent has seen (a master with a lower term must not lead it). */
       highestTerm: number;
     }
-  | { t: 'heartbeat'; agentId: string; seq: number }
+  /** `quiet`: no pong wanted (absent from older agents, which are answered every time). */
+  | { t: 'heartbeat'; agentId: string; seq: number; quiet?: true }
   | { t: 'status'; agentId: string; update: StatusUpdate }
   /** Answer to a fenced command from a stale term (for logs and tests). */
   | { t: 'refused'; agentId: string; term: number; highestTerm: number; what: string };

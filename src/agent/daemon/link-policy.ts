@@ -19,8 +19,12 @@ export const ANSWERED_BACKOFF = { minMs: 100, maxMs: 500 } as const;
  */
 export const RECONNECT_SPREAD_MS = 500;
 
-/** A master is taken as gone after this many heartbeat intervals without a pong. */
-export const DEFAULT_MISSED_PONGS = 3;
+/**
+ * A master is taken as gone after this many heartbeat intervals without hearing from it. An
+ * idle link hears a pong every other interval (`wantsPong`), so 4 leaves two intervals for a
+ * busy leader's late answer, as 3 did when every heartbeat was answered.
+ */
+export const DEFAULT_MISSED_PONGS = 4;
 
 export type FenceVerdict =
   /** The command's term is current or newer; `raised` says the highest term moved up. */
@@ -59,7 +63,30 @@ export function nextTarget(masters: readonly string[], cursor: number, hint: str
   return { address: masters[next]!, cursor: next, hops: 0 };
 }
 
-/** True when the master has not answered a heartbeat for `missedPongs` intervals. */
+/**
+ * Whether a heartbeat asks for a pong: only when nothing came from the master for a whole
+ * interval. Any frame proves the master alive, so a link busy with commands and acks needs no
+ * pongs and an idle one gets one every other interval. At 5,000 agents the answers were most
+ * of the leader's socket writes (each a syscall that also wakes the agent's side).
+ */
+export function wantsPong(nowMs: number, lastHeardMs: number, intervalMs: number): boolean {
+  return nowMs - lastHeardMs >= intervalMs;
+}
+
+/**
+ * The round-robin cursor after losing the master `lost`: the next dial goes to a master drawn
+ * uniformly (`unit` ∈ [0, 1)) from the others. Every agent of a fleet registered along the same
+ * path and so shares its cursor; had they all gone on in order, every one would dial the same
+ * follower first and be redirected, doubling the dials of a takeover.
+ */
+export function cursorAfterLoss(masters: readonly string[], lost: string, unit: number): number {
+  const others = masters.map((_, i) => i).filter((i) => masters[i] !== lost);
+  if (others.length === 0) return masters.length - 1;
+  const pick = others[Math.min(others.length - 1, Math.floor(Math.max(unit, 0) * others.length))]!;
+  return (pick + masters.length - 1) % masters.length;
+}
+
+/** True when the master has not been heard from for `missedPongs` intervals. */
 export function masterSilent(nowMs: number, lastHeardMs: number, intervalMs: number, missedPongs = DEFAULT_MISSED_PONGS): boolean {
   return nowMs - lastHeardMs > intervalMs * missedPongs;
 }

@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../../lib/log.js';
 import { dialMaster, FrameConnection } from '../../protocol/connection.js';
 import { AGENT_PROTOCOL_VERSION, type AgentToMaster, type MasterToAgent } from '../../protocol/messages.js';
 import type { StatusUpdate } from '../types.js';
-import { DEFAULT_MISSED_PONGS, RECONNECT_SPREAD_MS, fence, masterSilent, nextTarget, roundBackoff, type BackoffRounds } from './link-policy.js';
+import { DEFAULT_MISSED_PONGS, RECONNECT_SPREAD_MS, cursorAfterLoss, fence, masterSilent, nextTarget, roundBackoff, wantsPong, type BackoffRounds } from './link-policy.js';
 
 /** What the link needs of a connection (FrameConnection has it; unit tests fake it). */
 export interface LinkConnection {
@@ -176,6 +176,7 @@ export class MasterLink {
         answered = true;
         if (outcome.registered) {
           lost = target.address;
+          cursor = cursorAfterLoss(masters, lost, random());
           failures = 0;
           rounds = { answered: 0, silent: 0 };
           answered = false;
@@ -310,12 +311,14 @@ export class MasterLink {
     const beat = (): void => {
       this.heartbeat = null;
       if (this.connection !== connection || this.id === null) return;
-      if (masterSilent(this.options.clock.monotonicMs(), this.lastHeardMs, every, this.options.missedPongs ?? DEFAULT_MISSED_PONGS)) {
+      const now = this.options.clock.monotonicMs();
+      if (masterSilent(now, this.lastHeardMs, every, this.options.missedPongs ?? DEFAULT_MISSED_PONGS)) {
         this.log.warn({ master: this.masterAddress }, 'master silent for too long; reconnecting');
         connection.close(null);
         return;
       }
-      connection.send({ t: 'heartbeat', agentId: this.id, seq: ++this.seq });
+      const seq = ++this.seq;
+      connection.send(wantsPong(now, this.lastHeardMs, every) ? { t: 'heartbeat', agentId: this.id, seq } : { t: 'heartbeat', agentId: this.id, seq, quiet: true });
       this.heartbeat = this.timer(every, beat);
     };
     beat();

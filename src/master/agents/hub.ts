@@ -127,7 +127,9 @@ export class AgentHub {
       }
       if (agentId === null || message.agentId !== agentId) return;
       this.heard.add(agentId);
-      if (message.t === 'heartbeat') connection.send({ t: 'pong', term: this.host.term, seq: message.seq });
+      if (message.t === 'heartbeat') {
+        if (message.quiet !== true) connection.send({ t: 'pong', term: this.host.term, seq: message.seq });
+      }
       else if (message.t === 'status') void this.status(agentId, message.update);
       else if (message.t === 'refused') this.host.logger.warn({ agentId, term: message.term, highestTerm: message.highestTerm, what: message.what }, 'agent refused a command from a stale term');
     };

@@ -7,7 +7,7 @@
  */
 import { test, fc } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, fence, masterSilent, nextTarget } from '../../../src/agent/daemon/link-policy.js';
+import { backoffDelayMs, cursorAfterLoss, fence, masterSilent, nextTarget, wantsPong } from '../../../src/agent/daemon/link-policy.js';
 
 describe('fence', () => {
   it('refuses lower terms, accepts equal and higher', () => {
@@ -64,6 +64,35 @@ describe('nextTarget', () => {
     expect(nextTarget(masters, 1, 'a:1', 0, 3, 'c:1')).toEqual({ address: 'a:1', cursor: 1, hops: 1 });
     // With one master there is nothing else to dial.
     expect(nextTarget(['a:1'], 0, null, 0, 3, 'a:1')).toEqual({ address: 'a:1', cursor: 0, hops: 0 });
+  });
+});
+
+describe('cursorAfterLoss', () => {
+  const masters = ['m1', 'm2', 'm3'];
+  it('sends the next dial to a master drawn from the others, never the lost one', () => {
+    const first = (unit: number, lost: string) => nextTarget(masters, cursorAfterLoss(masters, lost, unit), null, 0, 3, lost).address;
+    expect(first(0, 'm2')).toBe('m1');
+    expect(first(0.49, 'm2')).toBe('m1');
+    expect(first(0.5, 'm2')).toBe('m3');
+    expect(first(0.999, 'm2')).toBe('m3');
+    expect(first(0, 'm1')).toBe('m2');
+    expect(first(0.999, 'm3')).toBe('m2');
+  });
+
+  it('draws the others evenly', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 1_000; i++) {
+      const address = nextTarget(masters, cursorAfterLoss(masters, 'm3', i / 1_000), null, 0, 3, 'm3').address;
+      counts.set(address, (counts.get(address) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(counts)).toEqual({ m1: 500, m2: 500 });
+  });
+});
+
+describe('wantsPong', () => {
+  it('asks only after a whole interval without a word from the master', () => {
+    expect(wantsPong(1_099, 100, 1_000)).toBe(false);
+    expect(wantsPong(1_100, 100, 1_000)).toBe(true);
   });
 });
 

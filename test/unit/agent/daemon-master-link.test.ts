@@ -115,13 +115,20 @@ describe('MasterLink', () => {
     const c = t.connections[0]!;
     c.deliver(registered(1));
     await flush();
-    const beats = () => c.sent.filter((m) => m.t === 'heartbeat').length;
-    expect(beats()).toBe(1);
+    const beats = () => c.sent.filter((m) => m.t === 'heartbeat');
+    const asking = () => beats().map((m) => (m as { quiet?: true }).quiet !== true);
+    // `registered` was just heard: the first beat wants no pong, the next (a silent interval) does.
+    expect(asking()).toEqual([false]);
     t.clock.advance(100);
+    expect(asking()).toEqual([false, true]);
+    t.clock.advance(10);
     c.deliver({ t: 'pong', term: 1, seq: 2 });
+    t.clock.advance(90);
     t.clock.advance(100);
-    expect(beats()).toBe(3);
-    t.clock.advance(400); // no pong for > 3 intervals
+    expect(asking()).toEqual([false, true, false, true]);
+    t.clock.advance(290); // 480 ms since the pong: not yet 4 intervals
+    expect(c.open).toBe(true);
+    t.clock.advance(100); // no word for > 4 intervals
     expect(c.open).toBe(false);
     await flush();
     // The fleet spreads its reconnects: this agent draws 0.5 of RECONNECT_SPREAD_MS.
@@ -130,7 +137,8 @@ describe('MasterLink', () => {
     t.clock.advance(RECONNECT_SPREAD_MS / 2);
     await flush();
     expect(t.connections).toHaveLength(2);
-    expect(t.dials.slice(-1)).toEqual(['m2:1']);
+    // After the loss the agent starts at a master drawn from the others (0.5: the second, m3).
+    expect(t.dials.slice(-1)).toEqual(['m3:1']);
     expect(t.link.stats.disconnects).toBe(1);
     await t.link.stop();
   });
@@ -174,11 +182,12 @@ describe('MasterLink', () => {
     await flush();
     t.clock.advance(RECONNECT_SPREAD_MS / 2);
     await flush();
-    expect(t.dials).toEqual(['m1:1', 'm2:1', 'm3:1']);
+    expect(t.dials).toEqual(['m1:1', 'm3:1', 'm2:1']);
     expect(t.link.state).toBe('backoff');
     t.clock.advance(100);
     await flush();
-    expect(t.dials.slice(3)).toEqual(['m1:1']);
+    // m3 names m1 again, and this time the hint is followed.
+    expect(t.dials.slice(3)).toEqual(['m3:1', 'm1:1']);
     expect(t.connections).toHaveLength(2);
     await t.link.stop();
   });

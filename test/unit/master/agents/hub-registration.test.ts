@@ -83,6 +83,21 @@ describe('AgentHub registration', () => {
     expect(connection.sent.at(-1)).toMatchObject({ t: 'ack', term: 7 });
   });
 
+  it('answers a heartbeat with a pong unless the agent marks it quiet', async () => {
+    const { hub } = host(async () => ({ kind: 'agent', agentId: 'a1' }));
+    const connection = new FakeConnection();
+    hub().accept(connection as unknown as AgentConnection);
+    connection.onMessage(hello('a1'));
+    await until(() => connection.sent.length >= 1);
+    connection.onMessage({ t: 'heartbeat', agentId: 'a1', seq: 1 });
+    connection.onMessage({ t: 'heartbeat', agentId: 'a1', seq: 2, quiet: true });
+    connection.onMessage({ t: 'heartbeat', agentId: 'a1', seq: 3 });
+    expect(connection.sent.filter((m) => m.t === 'pong')).toEqual([
+      { t: 'pong', term: 7, seq: 1 },
+      { t: 'pong', term: 7, seq: 3 },
+    ]);
+  });
+
   it('re-registration sends the tasks the registry holds on that agent by id and state only', async () => {
     const r = new TestRegistry();
     r.registerAgent('a1');
