@@ -3,8 +3,8 @@
  * has already been upgraded from HTTP. Both sides use it: the agent after `dialMaster`, the
  * leader after `acceptAgentUpgrade`.
  */
-import http, { type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import net, { type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { decode, encode } from '../lib/codec.js';
 import { ProtocolError } from '../lib/errors.js';
@@ -32,7 +32,12 @@ export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> 
     // Sockets upgraded from node:http allow half-open connections: a peer that died (its kernel
     // sent FIN) would otherwise look connected until we next wrote to it.
     socket.on('end', () => this.close(null));
-    if (head && head.length > 0) queueMicrotask(() => this.receive(head));
+    // Once the caller has set its handlers: first the bytes that came with the upgrade answer,
+    // then the rest (a dialled socket is handed over paused, so none can overtake them).
+    queueMicrotask(() => {
+      if (head && head.length > 0) this.receive(head);
+      socket.resume();
+    });
   }
 
   get isOpen(): boolean {
@@ -97,33 +102,78 @@ export function hostOfLocation(location: string): string | null {
   return /^(?:https?:)?\/\/([^/]+)/.exec(location)?.[1] ?? null;
 }
 
-/** Agent side: asks the master at `address` (host:port of its HTTP server) to upgrade. */
+/** Longest response head a master may send to an upgrade request (ours are under 200 bytes). */
+const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
+
+/**
+ * Agent side: asks the master at `address` (host:port of its HTTP server) to upgrade.
+ *
+ * A plain TCP socket writes the request and reads the response head itself rather than going
+ * through node:http's client: a takeover has thousands of agents dialling at once, and the
+ * client's per-request parser and connection pool (whose per-host bookkeeping is linear in the
+ * sockets open to that host) cost the fleet more than the connects themselves. The masters'
+ * answers are ours and simple: 101, or 307/503 with `Connection: close` and no body.
+ */
 export function dialMaster(address: string, timeoutMs = 3_000): Promise<DialResult> {
   const at = address.lastIndexOf(':');
   const host = address.slice(0, at).replace(/^\[|\]$/g, '');
   const port = Number(address.slice(at + 1));
   return new Promise((resolve) => {
-    const request = http.request({
-      host,
-      port,
-      path: AGENT_CONNECT_PATH,
-      method: 'GET',
-      headers: { Connection: 'Upgrade', Upgrade: AGENT_UPGRADE_PROTOCOL },
-      timeout: timeoutMs,
-    });
-    request.on('upgrade', (_response: IncomingMessage, socket: Socket, head: Buffer) => {
+    let settled = false;
+    let received: Buffer = Buffer.alloc(0);
+    const socket = net.connect({ host, port });
+    const finish = (result: DialResult): void => {
+      if (settled) return;
+      settled = true;
       socket.setTimeout(0);
-      resolve({ kind: 'connected', socket, head });
+      socket.removeListener('data', onData);
+      if (result.kind !== 'connected') socket.destroy();
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (received.length > MAX_RESPONSE_HEAD_BYTES) finish({ kind: 'unavailable', reason: 'response head too large' });
+        return;
+      }
+      const head = parseResponseHead(received.subarray(0, end).toString('latin1'));
+      if (head === null) return finish({ kind: 'unavailable', reason: 'malformed HTTP response' });
+      if (head.status === 101) {
+        if (head.upgrade !== AGENT_UPGRADE_PROTOCOL) return finish({ kind: 'unavailable', reason: `upgraded to ${head.upgrade ?? 'nothing'}` });
+        // Frames the master sent right behind the 101 are the connection's first bytes.
+        socket.pause();
+        return finish({ kind: 'connected', socket, head: received.subarray(end + 4) });
+      }
+      if (head.status === 307) return finish({ kind: 'redirect', leader: hostOfLocation(head.location ?? '') });
+      finish({ kind: 'unavailable', reason: `HTTP ${head.status}` });
+    };
+    socket.setTimeout(timeoutMs, () => finish({ kind: 'unavailable', reason: `no answer within ${timeoutMs} ms` }));
+    socket.on('data', onData);
+    socket.on('error', (error) => finish({ kind: 'unavailable', reason: error.message }));
+    socket.on('close', () => finish({ kind: 'unavailable', reason: 'connection closed before an answer' }));
+    socket.on('connect', () => {
+      socket.setNoDelay(true);
+      socket.write(`GET ${AGENT_CONNECT_PATH} HTTP/1.1\r\nHost: ${address}\r\nConnection: Upgrade\r\nUpgrade: ${AGENT_UPGRADE_PROTOCOL}\r\n\r\n`);
     });
-    request.on('response', (response: IncomingMessage) => {
-      response.resume();
-      if (response.statusCode === 307) resolve({ kind: 'redirect', leader: hostOfLocation(response.headers.location ?? '') });
-      else resolve({ kind: 'unavailable', reason: `HTTP ${response.statusCode}` });
-    });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    request.on('error', (error) => resolve({ kind: 'unavailable', reason: error.message }));
-    request.end();
   });
+}
+
+/** Status code and the headers the dialler needs from an HTTP/1.x response head; null if malformed. */
+export function parseResponseHead(head: string): { status: number; location: string | null; upgrade: string | null } | null {
+  const lines = head.split('\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
+  if (!status) return null;
+  let location: string | null = null;
+  let upgrade: string | null = null;
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (name === 'location') location = line.slice(colon + 1).trim();
+    else if (name === 'upgrade') upgrade = line.slice(colon + 1).trim().toLowerCase();
+  }
+  return { status: Number(status[1]), location, upgrade };
 }
 
 /** Master side: completes the upgrade handshake on a raw socket from `server.on('upgrade')`.
