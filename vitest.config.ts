@@ -11,7 +11,11 @@ export default defineConfig({
     // The JSON report feeds the one-line summary that .ci/run prints.
     reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]],
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000, setupFiles } },
+      // Unit files share their workers' module graph (isolate: false): importing the sources
+      // afresh for each of 109 files was 113 s of the project's 190 s on a 2-core box; with it
+      // the project takes 45 s. Safe because unit tests use no vi.mock, fake timers or env
+      // changes (the sim project does mock node:crypto, so it stays isolated).
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000, setupFiles, isolate: false } },
       { test: { name: 'sim', include: ['test/sim/**/*.test.ts'], testTimeout: 600_000, setupFiles } },
       {
         test: {
