@@ -4,10 +4,11 @@
  * leader after `acceptAgentUpgrade`.
  */
 import type { IncomingMessage } from 'node:http';
-import net, { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { decode, encode } from '../lib/codec.js';
 import { ProtocolError } from '../lib/errors.js';
+import { connectTcp } from '../lib/net.js';
 import { TurnCork } from '../lib/turn-cork.js';
 import { FrameDecoder, frameParts } from '../raft/transport/framing.js';
 import { AGENT_FRAME_KIND, AGENT_MAX_FRAME_BYTES, type AgentMessage } from './messages.js';
@@ -108,20 +109,23 @@ const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
 /**
  * Agent side: asks the master at `address` (host:port of its HTTP server) to upgrade.
  *
- * A plain TCP socket writes the request and reads the response head itself rather than going
- * through node:http's client: a takeover has thousands of agents dialling at once, and the
- * client's per-request parser and connection pool (whose per-host bookkeeping is linear in the
- * sockets open to that host) cost the fleet more than the connects themselves. The masters'
- * answers are ours and simple: 101, or 307/503 with `Connection: close` and no body.
+ * The socket comes from lib/net.ts's `connectTcp`; the request is written and the response head
+ * read here rather than through node:http's client: a takeover has thousands of agents dialling
+ * at once, and the client's per-request parser and connection pool (whose per-host bookkeeping is
+ * linear in the sockets open to that host) cost the fleet more than the connects themselves. The
+ * masters' answers are ours and simple: 101, or 307/503 with `Connection: close` and no body.
  */
-export function dialMaster(address: string, timeoutMs = 3_000): Promise<DialResult> {
-  const at = address.lastIndexOf(':');
-  const host = address.slice(0, at).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(at + 1));
+export async function dialMaster(address: string, timeoutMs = 3_000): Promise<DialResult> {
+  const deadline = Date.now() + timeoutMs;
+  let socket: Socket;
+  try {
+    socket = await connectTcp(address, { timeoutMs });
+  } catch (error) {
+    return { kind: 'unavailable', reason: (error as Error).message };
+  }
   return new Promise((resolve) => {
     let settled = false;
     let received: Buffer = Buffer.alloc(0);
-    const socket = net.connect({ host, port });
     const finish = (result: DialResult): void => {
       if (settled) return;
       settled = true;
@@ -148,14 +152,12 @@ export function dialMaster(address: string, timeoutMs = 3_000): Promise<DialResu
       if (head.status === 307) return finish({ kind: 'redirect', leader: hostOfLocation(head.location ?? '') });
       finish({ kind: 'unavailable', reason: `HTTP ${head.status}` });
     };
-    socket.setTimeout(timeoutMs, () => finish({ kind: 'unavailable', reason: `no answer within ${timeoutMs} ms` }));
+    // The connect and the answer share the one time limit.
+    socket.setTimeout(Math.max(1, deadline - Date.now()), () => finish({ kind: 'unavailable', reason: `no answer within ${timeoutMs} ms` }));
     socket.on('data', onData);
     socket.on('error', (error) => finish({ kind: 'unavailable', reason: error.message }));
     socket.on('close', () => finish({ kind: 'unavailable', reason: 'connection closed before an answer' }));
-    socket.on('connect', () => {
-      socket.setNoDelay(true);
-      socket.write(`GET ${AGENT_CONNECT_PATH} HTTP/1.1\r\nHost: ${address}\r\nConnection: Upgrade\r\nUpgrade: ${AGENT_UPGRADE_PROTOCOL}\r\n\r\n`);
-    });
+    socket.write(`GET ${AGENT_CONNECT_PATH} HTTP/1.1\r\nHost: ${address}\r\nConnection: Upgrade\r\nUpgrade: ${AGENT_UPGRADE_PROTOCOL}\r\n\r\n`);
   });
 }
 

@@ -317,8 +317,8 @@ export class MasterLink {
         connection.close(null);
         return;
       }
-      const seq = ++this.seq;
-      connection.send(wantsPong(now, this.lastHeardMs, every) ? { t: 'heartbeat', agentId: this.id, seq } : { t: 'heartbeat', agentId: this.id, seq, quiet: true });
+      const heartbeat = { t: 'heartbeat', agentId: this.id, seq: ++this.seq } as const;
+      connection.send(wantsPong(now, this.lastHeardMs, every) ? heartbeat : { ...heartbeat, quiet: true });
       this.heartbeat = this.timer(every, beat);
     };
     beat();

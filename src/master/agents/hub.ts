@@ -129,8 +129,7 @@ export class AgentHub {
       this.heard.add(agentId);
       if (message.t === 'heartbeat') {
         if (message.quiet !== true) connection.send({ t: 'pong', term: this.host.term, seq: message.seq });
-      }
-      else if (message.t === 'status') void this.status(agentId, message.update);
+      } else if (message.t === 'status') void this.status(agentId, message.update);
       else if (message.t === 'refused') this.host.logger.warn({ agentId, term: message.term, highestTerm: message.highestTerm, what: message.what }, 'agent refused a command from a stale term');
     };
     connection.onClose = () => {
