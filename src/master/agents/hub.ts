@@ -79,6 +79,12 @@ export class AgentHub {
     return link !== undefined && link.held === null && link.connection.isOpen;
   }
 
+  /** True while the agent's (re-)registration is applied on a link that is still open. */
+  private isRegistering(agentId: string): boolean {
+    const link = this.links.get(agentId);
+    return link !== undefined && link.held !== null && link.connection.isOpen;
+  }
+
   connectedIds(): string[] {
     return [...this.links.keys()];
   }
@@ -270,14 +276,19 @@ export class AgentHub {
     });
   }
 
-  /** One heartbeat interval passed: count a miss for every active agent not heard from. */
+  /**
+   * One heartbeat interval passed: count a miss for every active agent not heard from. An agent
+   * whose (re-)registration is still being applied is waiting for us, not silent: it heartbeats
+   * only once `registered` arrives, and a leader slow to apply must not mark it unreachable (and
+   * its tasks lost) for that.
+   */
   private checkHeartbeats(): void {
     for (const agent of this.host.registry.agents()) {
       if (agent.machine.value !== 'active') {
         this.missed.delete(agent.id);
         continue;
       }
-      if (this.heard.has(agent.id)) {
+      if (this.heard.has(agent.id) || this.isRegistering(agent.id)) {
         this.missed.delete(agent.id);
         continue;
       }

@@ -11,6 +11,7 @@ import { AgentHub, type AgentConnection, type HubHost } from '../../../../src/ma
 import type { RegistryCommand } from '../../../../src/master/registry/commands.js';
 import { RegistryState, type RegistryResult } from '../../../../src/master/registry/state.js';
 import type { AgentToMaster, MasterToAgent } from '../../../../src/protocol/messages.js';
+import { ManualClock } from '../../../helpers/manual-clock.js';
 import { T0, TestRegistry } from '../registry-helpers.js';
 
 class FakeConnection {
@@ -30,13 +31,13 @@ class FakeConnection {
   }
 }
 
-function host(onPropose: (command: RegistryCommand, hub: AgentHub) => Promise<RegistryResult>, registry = new RegistryState(), forwarded: unknown[] = []): { host: HubHost; hub: () => AgentHub } {
+function host(onPropose: (command: RegistryCommand, hub: AgentHub) => Promise<RegistryResult>, registry = new RegistryState(), forwarded: unknown[] = [], clock: HubHost['clock'] = new SystemClock()): { host: HubHost; hub: () => AgentHub } {
   let hub: AgentHub | null = null;
   const h: HubHost = {
     term: 7,
     leaderId: 'm1',
     registry,
-    clock: new SystemClock(),
+    clock,
     logger: silentLogger(),
     agentHeartbeatMs: 60_000,
     maxMissedHeartbeats: 15,
@@ -182,5 +183,32 @@ describe('AgentHub registration', () => {
     await until(() => live.sent.length === 1);
     hub2().stop('127.0.0.1:5060');
     expect(live.sent.at(-1)).toEqual({ t: 'notLeader', leaderHint: '127.0.0.1:5060' });
+  });
+
+  it('an agent whose re-registration is still being applied is not counted silent; a silent registered one is', async () => {
+    const r = new TestRegistry();
+    r.registerAgent('slow');
+    r.registerAgent('quiet');
+    const clock = new ManualClock();
+    const unreachable: string[] = [];
+    const { host: h, hub } = host((command) => {
+      if (command.t === 'reg.agent.unreachable') unreachable.push(command.agentId);
+      // The slow agent's re-registration is never applied within the test: a saturated leader.
+      if (command.t === 'reg.agent.reregister' && command.agentId === 'slow') return new Promise(() => undefined);
+      return Promise.resolve({ kind: 'agent', agentId: 'quiet' });
+    }, r.registry, [], clock);
+    hub().start();
+    const slow = new FakeConnection();
+    hub().accept(slow as unknown as AgentConnection);
+    slow.onMessage(hello('slow'));
+    const quiet = new FakeConnection();
+    hub().accept(quiet as unknown as AgentConnection);
+    quiet.onMessage(hello('quiet'));
+    await until(() => quiet.sent.length >= 1);
+    clock.advance(h.agentHeartbeatMs * (h.maxMissedHeartbeats + 2));
+    expect(unreachable).toEqual(['quiet']);
+    expect(slow.isOpen).toBe(true);
+    expect(hub().isConnected('slow')).toBe(false);
+    hub().stop();
   });
 });
