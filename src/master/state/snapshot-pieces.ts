@@ -13,8 +13,12 @@ import { decode, encodeDocument } from '../../lib/codec.js';
 import type { MemberInfo } from './members.js';
 
 export const MAGIC = Buffer.from('KSNAP2\n');
-/** Items per piece of a long array (≈ 10–20 ms of encoding for registry tasks). */
-export const PIECE_ITEMS = 2_000;
+/**
+ * Items per piece of a long array. 2,000 registry tasks (≈ 900 KB) took 20 ms to encode on an
+ * idle core but 50–210 ms on a loaded leader (placement bench, 2026-11-27), each such piece a
+ * stall; 500 keep a piece within the driver's 20 ms slice on a loaded machine.
+ */
+export const PIECE_ITEMS = 500;
 
 export interface SnapshotDocument {
   version: 1;
