@@ -64,6 +64,7 @@ export class AgentHub {
   private readonly missed = new Map<string, number>();
   private readonly heard = new Set<string>();
   private readonly markingUnreachable = new Set<string>();
+  private readonly reregistering = new Map<string, Promise<RegistryResult>>();
   private timer: TimerHandle | null = null;
   private stopped = false;
 
@@ -174,7 +175,7 @@ export class AgentHub {
       if (this.links.get(agentId) === link) this.links.delete(agentId);
     };
     try {
-      if (hello.agentId) await this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, ...this.splitReported(agentId, hello.tasks ?? []), nowMs });
+      if (hello.agentId) await this.reregistration(agentId, () => this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, ...this.splitReported(agentId, hello.tasks ?? []), nowMs }));
       else await this.host.propose({ t: 'reg.agent.register', agentId, ...description, nowMs });
     } catch (error) {
       unlink();
@@ -201,6 +202,24 @@ export class AgentHub {
     }
     this.host.agentsChanged();
     return agentId;
+  }
+
+  /**
+   * The agent's re-registration, proposed once: an agent that heard nothing within its
+   * registration timeout dials again and says hello again, and under load that would put a second
+   * (third...) re-registration of the same agent into the log behind the first. As Mesos ignores a
+   * re-registration while one is in progress, the newer link waits for the one in flight instead.
+   * Its report can only have lost tasks since (no launch reaches an unregistered agent), and their
+   * terminal updates follow `registered` as re-sent updates.
+   */
+  private reregistration(agentId: string, propose: () => Promise<RegistryResult>): Promise<RegistryResult> {
+    const inFlight = this.reregistering.get(agentId);
+    if (inFlight) return inFlight;
+    const proposal: Promise<RegistryResult> = propose().finally(() => {
+      if (this.reregistering.get(agentId) === proposal) this.reregistering.delete(agentId);
+    });
+    this.reregistering.set(agentId, proposal);
+    return proposal;
   }
 
   /** Reported tasks the registry already holds on this agent go by id and state only. */

@@ -211,4 +211,38 @@ describe('AgentHub registration', () => {
     expect(hub().isConnected('slow')).toBe(false);
     hub().stop();
   });
+
+  it('an agent that says hello again while its re-registration is in flight waits for that one instead of proposing another', async () => {
+    const proposed: RegistryCommand[] = [];
+    let release: () => void = () => undefined;
+    const { hub } = host((command) => {
+      proposed.push(command);
+      return new Promise((resolve) => {
+        release = () => resolve({ kind: 'agent', agentId: 'a1' });
+      });
+    });
+    const first = new FakeConnection();
+    hub().accept(first as unknown as AgentConnection);
+    first.onMessage(hello('a1'));
+    await until(() => proposed.length === 1);
+    // The agent gave up waiting, closed and dialled again.
+    first.close();
+    const second = new FakeConnection();
+    hub().accept(second as unknown as AgentConnection);
+    second.onMessage(hello('a1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(proposed).toHaveLength(1);
+    release();
+    await until(() => second.sent.length === 1);
+    expect(second.sent[0]).toMatchObject({ t: 'registered', agentId: 'a1', term: 7 });
+    expect(first.sent).toEqual([]);
+    expect(hub().isConnected('a1')).toBe(true);
+    // Once it is applied, a later hello proposes afresh.
+    const third = new FakeConnection();
+    hub().accept(third as unknown as AgentConnection);
+    third.onMessage(hello('a1'));
+    await until(() => proposed.length === 2);
+    release();
+    await until(() => third.sent.length === 1);
+  });
 });
