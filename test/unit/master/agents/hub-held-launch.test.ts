@@ -10,22 +10,7 @@ import { SystemClock } from '../../../../src/lib/clock.js';
 import { silentLogger } from '../../../../src/lib/log.js';
 import { AgentHub, type AgentConnection, type HubHost } from '../../../../src/master/agents/hub.js';
 import type { RegistryState } from '../../../../src/master/registry/state.js';
-import type { AgentToMaster, MasterToAgent } from '../../../../src/protocol/messages.js';
-
-class FakeConnection {
-  readonly sent: MasterToAgent[] = [];
-  isOpen = true;
-  onMessage: (message: AgentToMaster) => void = () => {};
-  onClose: (error: Error | null) => void = () => {};
-  send(message: MasterToAgent): boolean {
-    this.sent.push(message);
-    return this.isOpen;
-  }
-  close(): void {
-    this.isOpen = false;
-    this.onClose(null);
-  }
-}
+import { FakeConnection } from './fake-connection.js';
 
 const spec = (taskId: string) => ({ taskId, frameworkId: 'f1', command: { shell: true, value: 'true' }, limits: {} });
 

@@ -10,26 +10,10 @@ import { silentLogger } from '../../../../src/lib/log.js';
 import { AgentHub, type AgentConnection, type HubHost } from '../../../../src/master/agents/hub.js';
 import type { RegistryCommand } from '../../../../src/master/registry/commands.js';
 import { RegistryState, type RegistryResult } from '../../../../src/master/registry/state.js';
-import type { AgentToMaster, MasterToAgent } from '../../../../src/protocol/messages.js';
+import type { AgentToMaster } from '../../../../src/protocol/messages.js';
+import { FakeConnection } from './fake-connection.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
 import { T0, TestRegistry } from '../registry-helpers.js';
-
-class FakeConnection {
-  readonly sent: MasterToAgent[] = [];
-  isOpen = true;
-  onMessage: (message: AgentToMaster) => void = () => {};
-  onClose: (error: Error | null) => void = () => {};
-  send(message: MasterToAgent): boolean {
-    if (!this.isOpen) return false;
-    this.sent.push(message);
-    return true;
-  }
-  close(): void {
-    if (!this.isOpen) return;
-    this.isOpen = false;
-    this.onClose(null);
-  }
-}
 
 function host(onPropose: (command: RegistryCommand, hub: AgentHub) => Promise<RegistryResult>, registry = new RegistryState(), forwarded: unknown[] = [], clock: HubHost['clock'] = new SystemClock()): { host: HubHost; hub: () => AgentHub } {
   let hub: AgentHub | null = null;
