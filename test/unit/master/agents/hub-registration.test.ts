@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../../src/lib/clock.js';
-import { ConflictError } from '../../../../src/lib/errors.js';
+import { ConflictError, NotLeaderError } from '../../../../src/lib/errors.js';
 import { silentLogger } from '../../../../src/lib/log.js';
 import { AgentHub, type AgentConnection, type HubHost } from '../../../../src/master/agents/hub.js';
 import type { RegistryCommand } from '../../../../src/master/registry/commands.js';
@@ -228,5 +228,28 @@ describe('AgentHub registration', () => {
     await until(() => proposed.length === 2);
     release();
     await until(() => third.sent.length === 1);
+  });
+
+  it('on a step-down, links of registrations still in flight close a slice per turn, told the new leader', async () => {
+    const pending: Array<(error: Error) => void> = [];
+    const { hub } = host(() => new Promise((_resolve, reject) => pending.push(reject)));
+    const connections = Array.from({ length: 250 }, (_, i) => {
+      const connection = new FakeConnection();
+      hub().accept(connection as unknown as AgentConnection);
+      connection.onMessage(hello(`a${i}`));
+      return connection;
+    });
+    await until(() => pending.length === 250);
+    hub().stop('127.0.0.1:5060');
+    // The leadership loss also fails every proposal in flight.
+    for (const reject of pending) reject(new NotLeaderError(null));
+    await Promise.resolve();
+    await new Promise((resolve) => process.nextTick(resolve));
+    // Only the first slice has closed within this turn…
+    expect(connections.filter((c) => !c.isOpen)).toHaveLength(100);
+    await until(() => connections.every((c) => !c.isOpen));
+    // …and every agent heard where the leader went.
+    expect(connections.every((c) => c.sent.at(-1)?.t === 'notLeader')).toBe(true);
+    expect(connections[249]!.sent.at(-1)).toEqual({ t: 'notLeader', leaderHint: '127.0.0.1:5060' });
   });
 });
