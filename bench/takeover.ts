@@ -144,12 +144,16 @@ export const takeoverScenario: Scenario = {
     const replicas = await startMasters(context, cli.path, { scenario: 'takeover', logLevel: 'info', nodeArgs: process.env['TAKEOVER_MASTER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [] });
     // The fleet runs in worker threads (TAKEOVER_FLEET_THREADS, default 1: see worker-fleet.ts).
     const threads = Number(process.env['TAKEOVER_FLEET_THREADS'] ?? 1);
-    const fleet = new WorkerFleet({ masters: replicas.map((r) => r.http), count: agents, taskDurationMs: null, resources: 'cpus:2;mem:2048' }, threads);
+    // Standby links (TAKEOVER_STANDBY=0 turns them off, for the side-by-side figure).
+    const standby = process.env['TAKEOVER_STANDBY'] !== '0';
+    const fleet = new WorkerFleet({ masters: replicas.map((r) => r.http), count: agents, taskDurationMs: null, resources: 'cpus:2;mem:2048', standby }, threads);
     const framework = new BenchFramework();
     try {
       await fleet.start();
       await until('every agent registered', async () => ((await fleet.census()).registered === agents ? true : undefined), 300_000, 100);
       context.progress(`takeover: ${agents} agents registered`);
+      const standbyWanted = standby ? agents * (replicas.length - 1) : 0;
+      await until('every standby link open', async () => ((await fleet.census()).standby >= standbyWanted ? true : undefined), 120_000, 100);
       await framework.subscribe(replicas.map((r) => r.http), 30_000);
       const launchMs = await launchEverywhere(framework, agents, context.progress);
       const tasks = agents * TASKS_PER_AGENT;
@@ -175,10 +179,11 @@ export const takeoverScenario: Scenario = {
       await leader.r.process!.exited;
       leader.r.process = null;
       const timeline = process.env['TAKEOVER_TIMELINE'] ? setInterval(() => {
-        void fleet.census(oldTerm).then((c) => context.progress(`+${Math.round(performance.now() - killedAt)} ms dials=${c.dials} back=${c.back} ${JSON.stringify(c.states)}`));
+        void fleet.census(oldTerm).then((c) => context.progress(`+${Math.round(performance.now() - killedAt)} ms dials=${c.dials} adopted=${c.adoptions} back=${c.back} ${JSON.stringify(c.states)}`));
       }, 100) : null;
       const firstBack = await until('first agent with the new leader', async () => ((await fleet.census(oldTerm)).back > 0 ? performance.now() : undefined), 120_000, 2);
       const allBack = await until('every agent re-registered', async () => ((await fleet.census(oldTerm)).back === agents ? performance.now() : undefined), 300_000, 5);
+      const after = await fleet.census(oldTerm);
       if (timeline) clearInterval(timeline);
       const survivors = replicas.filter((r) => r.process).map((r) => r.http);
       framework.events.length = 0;
@@ -193,6 +198,8 @@ export const takeoverScenario: Scenario = {
       const figures = {
         agents,
         tasks,
+        standbyLinks: standby,
+        adoptions: after.adoptions,
         launchMs,
         launchTasksPerSecond: tasks / (launchMs / 1000),
         leaderServingMs: servingAtMs === undefined ? null : servingAtMs - killedAtWallMs,
@@ -213,7 +220,11 @@ export const takeoverScenario: Scenario = {
         ],
         notes: [
           `Launch before the kill: ${tasks.toLocaleString('en-US')} tasks accepted over HTTP in ${Math.round(launchMs)} ms (${Math.round(figures.launchTasksPerSecond)} tasks/s).`,
-          'The ' + agents.toLocaleString('en-US') + ' agents run in ' + (threads === 1 ? 'one worker thread' : `${threads} worker threads`) + ' of the bench process. After losing the leader each waits a random moment of up to 500 ms, dials the other masters first, and re-sends its unacknowledged updates after re-registering.',
+          'The ' + agents.toLocaleString('en-US') + ' agents run in ' + (threads === 1 ? 'one worker thread' : `${threads} worker threads`) + ' of the bench process. ' +
+            (standby
+              ? `Each keeps a standby link to the other masters; ${after.adoptions.toLocaleString('en-US')} were called back on one by the new leader, the rest dialled.`
+              : 'Standby links off (TAKEOVER_STANDBY=0): after losing the leader each waits a random moment of up to 500 ms and dials the other masters first.') +
+            ' Each re-sends its unacknowledged updates after re-registering.',
         ],
       };
       return { tables: [table], figures };

@@ -15,15 +15,19 @@ function census(aboveTerm: number, countTasks: boolean): FleetCensus {
   let back = 0;
   let running = 0;
   let dials = 0;
+  let standby = 0;
+  let adoptions = 0;
   for (const agent of fleet.agents) {
     const { state, highestTerm, stats } = agent.link;
     states[state] = (states[state] ?? 0) + 1;
     if (state === 'registered') registered++;
     if (state === 'registered' && highestTerm > aboveTerm) back++;
     dials += stats.dials;
+    standby += agent.link.standbyLinks;
+    adoptions += stats.adoptions;
     if (countTasks) for (const update of agent.updatesMade) if (update.state === 'TASK_RUNNING') running++;
   }
-  return { agents: fleet.agents.length, registered, back, running, dials, states };
+  return { agents: fleet.agents.length, registered, back, running, dials, standby, adoptions, states };
 }
 
 port.on('message', (request: FleetRequest) => {

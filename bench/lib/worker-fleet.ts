@@ -17,8 +17,12 @@ export interface FleetCensus {
   back: number;
   /** TASK_RUNNING updates made (counted only when asked: it visits every update). */
   running: number;
-  /** Dials made since start. */
+  /** Dials made since start (to the leader; standby links not counted). */
   dials: number;
+  /** Open standby links. */
+  standby: number;
+  /** Links a new leader called on (standby links adopted) since start. */
+  adoptions: number;
   /** Agents per link state. */
   states: Record<string, number>;
 }
@@ -67,7 +71,7 @@ export class WorkerFleet {
   /** Summed census; `aboveTerm` decides which registered agents count as `back`. */
   async census(aboveTerm = Number.POSITIVE_INFINITY, countTasks = false): Promise<FleetCensus> {
     const parts = await Promise.all(this.workers.map((w) => this.ask(w, { t: 'census', aboveTerm, countTasks })));
-    const total: FleetCensus = { agents: 0, registered: 0, back: 0, running: 0, dials: 0, states: {} };
+    const total: FleetCensus = { agents: 0, registered: 0, back: 0, running: 0, dials: 0, standby: 0, adoptions: 0, states: {} };
     for (const part of parts) {
       if (!part) throw new Error('a fleet worker did not answer its census');
       total.agents += part.agents;
@@ -75,6 +79,8 @@ export class WorkerFleet {
       total.back += part.back;
       total.running += part.running;
       total.dials += part.dials;
+      total.standby += part.standby;
+      total.adoptions += part.adoptions;
       for (const [state, n] of Object.entries(part.states)) total.states[state] = (total.states[state] ?? 0) + n;
     }
     return total;

@@ -23,6 +23,7 @@ export function addAgentCommand(program: Command): void {
     .option('--allow-privileged', `allow privileged Docker containers (${env('allowPrivileged')})`)
     .option('--docker-socket <path>', `Docker daemon socket, default /var/run/docker.sock (${env('dockerSocket')})`)
     .option('--missed-pongs <n>', `heartbeat intervals without hearing from the master before it is taken as gone, default 4 (${env('missedPongs')})`)
+    .option('--standby-links <bool>', `keep an idle link to every other master so the next leader calls the agent, default true (${env('standbyLinks')})`)
     .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent, default info (${env('logLevel')})`)
     .option('--log-pretty', `human-readable logs instead of JSON lines (${env('logPretty')})`)
     .action(async (flags: Record<string, unknown>) => {

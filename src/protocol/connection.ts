@@ -15,6 +15,14 @@ import { AGENT_FRAME_KIND, AGENT_MAX_FRAME_BYTES, type AgentMessage } from './me
 
 export const AGENT_CONNECT_PATH = '/agent/v1/connect';
 export const AGENT_UPGRADE_PROTOCOL = 'kairos-agent/1';
+/** Header (and its value) that asks a master to hold the upgraded link as a standby (messages.ts). */
+export const AGENT_LINK_HEADER = 'kairos-link';
+export const AGENT_STANDBY_LINK = 'standby';
+
+/** True when an agent upgrade asks for a standby link rather than the leader. */
+export function isStandbyUpgrade(request: IncomingMessage): boolean {
+  return String(request.headers[AGENT_LINK_HEADER] ?? '').toLowerCase() === AGENT_STANDBY_LINK;
+}
 
 export class FrameConnection<In extends AgentMessage, Out extends AgentMessage> {
   private readonly decoder = new FrameDecoder(AGENT_MAX_FRAME_BYTES);
@@ -115,7 +123,7 @@ const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
  * linear in the sockets open to that host) cost the fleet more than the connects themselves. The
  * masters' answers are ours and simple: 101, or 307/503 with `Connection: close` and no body.
  */
-export async function dialMaster(address: string, timeoutMs = 3_000): Promise<DialResult> {
+export async function dialMaster(address: string, timeoutMs = 3_000, standby = false): Promise<DialResult> {
   const deadline = Date.now() + timeoutMs;
   let socket: Socket;
   try {
@@ -157,7 +165,8 @@ export async function dialMaster(address: string, timeoutMs = 3_000): Promise<Di
     socket.on('data', onData);
     socket.on('error', (error) => finish({ kind: 'unavailable', reason: error.message }));
     socket.on('close', () => finish({ kind: 'unavailable', reason: 'connection closed before an answer' }));
-    socket.write(`GET ${AGENT_CONNECT_PATH} HTTP/1.1\r\nHost: ${address}\r\nConnection: Upgrade\r\nUpgrade: ${AGENT_UPGRADE_PROTOCOL}\r\n\r\n`);
+    const link = standby ? `Kairos-Link: ${AGENT_STANDBY_LINK}\r\n` : '';
+    socket.write(`GET ${AGENT_CONNECT_PATH} HTTP/1.1\r\nHost: ${address}\r\nConnection: Upgrade\r\nUpgrade: ${AGENT_UPGRADE_PROTOCOL}\r\n${link}\r\n`);
   });
 }
 

@@ -23,6 +23,16 @@
  *                      each with `term`
  *  agent → leader:     `status` (one StatusUpdate; re-sent until `ack` with the same uuid)
  *
+ * Standby links (added after v1, additive): an agent registered with the leader also keeps one
+ * idle connection to every other master, dialled with the header `Kairos-Link: standby`. Any
+ * master answers such a dial `101` and holds the link without reading it. When a master's
+ * leader services are ready it sends `leading { term, leaderId }` on every standby link it
+ * holds (and at once on one that arrives later); an agent whose term allows it (link-policy.ts
+ * `adoptsLeading`) drops its old link and says `hello` on that one. A takeover then needs no new
+ * connections: thousands of agents dialling at once overflowed the new leader's listen queue,
+ * which Node drains one connection per event-loop turn. A master that does not know the header
+ * answers as to any agent (307 or 101) and the agent simply keeps no standby link to it.
+ *
  * Fencing: every leader → agent command carries the leader's Raft term. The agent remembers
  * the highest term it has seen (checkpointed) and refuses any command with a lower one
  * (answering `refused`), so a deposed leader cannot cause effects.
@@ -80,6 +90,8 @@ export type AgentToMaster =
 export type MasterToAgent =
   | { t: 'registered'; agentId: string; term: number; heartbeatIntervalMs: number; leaderId: string }
   | { t: 'notLeader'; leaderHint: string | null }
+  /** On a standby link: this master now leads `term` and takes hellos on this link. */
+  | { t: 'leading'; term: number; leaderId: string }
   | { t: 'pong'; term: number; seq: number }
   | { t: 'runTask'; term: number; task: TaskSpec; resources: WireResource[] }
   | { t: 'killTask'; term: number; frameworkId: string; taskId: string; gracePeriodMs?: number }

@@ -24,6 +24,7 @@ const schema = z.object({
   allowPrivileged: z.boolean().default(false),
   dockerSocket: z.string().min(1).default('/var/run/docker.sock'),
   missedPongs: z.number().int().min(1).max(100).default(DEFAULT_MISSED_PONGS),
+  standbyLinks: z.boolean().default(true),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   logPretty: z.boolean().default(false),
 });
@@ -41,6 +42,8 @@ export interface AgentConfig {
   allowPrivileged: boolean;
   dockerSocket: string;
   missedPongs: number;
+  /** Keep an idle link to every other master so the next leader can call (messages.ts). */
+  standbyLinks: boolean;
   logLevel: string;
   logPretty: boolean;
 }
@@ -48,7 +51,7 @@ export interface AgentConfig {
 /** Setting keys (camelCase) as they appear in flags (--work-dir) and env (KAIROS_WORK_DIR). */
 export const AGENT_SETTINGS = Object.keys(schema.shape) as Array<keyof typeof schema.shape>;
 const numericKeys = new Set(['missedPongs']);
-const booleanKeys = new Set(['allowPrivileged', 'logPretty']);
+const booleanKeys = new Set(['allowPrivileged', 'logPretty', 'standbyLinks']);
 
 export function agentEnvName(key: string): string {
   return `KAIROS_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -121,6 +124,7 @@ export function resolveAgentConfig(flags: Record<string, unknown>, env: NodeJS.P
     allowPrivileged: c.allowPrivileged,
     dockerSocket: c.dockerSocket,
     missedPongs: c.missedPongs,
+    standbyLinks: c.standbyLinks,
     logLevel: c.logLevel,
     logPretty: c.logPretty,
   };

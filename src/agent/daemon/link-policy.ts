@@ -26,6 +26,34 @@ export const RECONNECT_SPREAD_MS = 500;
  */
 export const DEFAULT_MISSED_PONGS = 4;
 
+/** Redial of a standby link that closed or could not be made: 500 ms doubling to 10 s, jittered. */
+export const STANDBY_BACKOFF = { minMs: 500, maxMs: 10_000 } as const;
+
+/** A newly registered agent dials its standby links at a random moment within this window. */
+export const STANDBY_SPREAD_MS = 1_000;
+
+/**
+ * After losing the leader with a standby link to every other master, the agent waits this long
+ * (plus up to RECONNECT_SPREAD_MS of jitter) for the next leader's `leading` before dialling.
+ * An election and a new leader's catch-up take about a second; a leader that closed the link
+ * without dying (or a partition) costs the agent this wait.
+ */
+export const STANDBY_WAIT_MS = 3_000;
+
+/**
+ * What a `leading { term }` on a standby link is worth: 'adopt' (say hello there), 'stale' (a
+ * deposed leader's late word: a newer term has been seen) or 'current' (the leader we are
+ * registered with, reached under another address).
+ */
+export type LeadingVerdict = 'adopt' | 'stale' | 'current';
+
+/** Judges an announcement; `registeredTerm` is the term of our live registration, if any. */
+export function adoptsLeading(term: number, highestTerm: number, registeredTerm: number | null): LeadingVerdict {
+  if (term < highestTerm) return 'stale';
+  if (registeredTerm !== null && term <= registeredTerm) return 'current';
+  return 'adopt';
+}
+
 export type FenceVerdict =
   /** The command's term is current or newer; `raised` says the highest term moved up. */
   | { accept: true; highestTerm: number; raised: boolean }

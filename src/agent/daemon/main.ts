@@ -84,6 +84,7 @@ export async function runAgentDaemon(config: AgentConfig, log: Logger, options: 
     clock,
     highestTerm: await agent.highestTerm(),
     missedPongs: config.missedPongs,
+    standby: config.standbyLinks,
     log: log.child({ component: 'master-link' }),
     ...(options.dial ? { dial: options.dial } : {}),
   });

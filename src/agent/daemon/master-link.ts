@@ -6,6 +6,10 @@
  * master took us. Every master command passes term fencing (link-policy.ts) before it reaches
  * the host; a stale one is answered `refused` and does nothing.
  *
+ * With `standby` it also keeps an idle link to every other master (standby-links.ts); after
+ * losing its leader it waits for the next one's `leading` on one of them rather than dialling,
+ * and a `leading` from a newer term moves it there at once.
+ *
  * The link knows nothing of tasks: the host (the real agent, or a simulated one) describes
  * itself for `hello`, persists what must survive a restart, and carries out commands.
  */
@@ -14,7 +18,8 @@ import { silentLogger, type Logger } from '../../lib/log.js';
 import { dialMaster, FrameConnection } from '../../protocol/connection.js';
 import { AGENT_PROTOCOL_VERSION, type AgentToMaster, type MasterToAgent } from '../../protocol/messages.js';
 import type { StatusUpdate } from '../types.js';
-import { DEFAULT_MISSED_PONGS, RECONNECT_SPREAD_MS, cursorAfterLoss, fence, masterSilent, nextTarget, roundBackoff, wantsPong, type BackoffRounds } from './link-policy.js';
+import { DEFAULT_MISSED_PONGS, RECONNECT_SPREAD_MS, STANDBY_WAIT_MS, adoptsLeading, cursorAfterLoss, fence, masterSilent, nextTarget, roundBackoff, wantsPong, type BackoffRounds, type LeadingVerdict } from './link-policy.js';
+import { StandbyLinks, type Leading } from './standby-links.js';
 
 /** What the link needs of a connection (FrameConnection has it; unit tests fake it). */
 export interface LinkConnection {
@@ -30,7 +35,8 @@ export type LinkDialResult =
   /** `answered`: the master is up and answered HTTP (e.g. 503 while it has no leader). */
   | { kind: 'unavailable'; reason: string; answered?: boolean };
 
-export type Dialer = (address: string) => Promise<LinkDialResult>;
+/** `standby`: ask the master to hold the link as a standby (messages.ts) rather than lead it. */
+export type Dialer = (address: string, purpose?: 'leader' | 'standby') => Promise<LinkDialResult>;
 
 /** The `hello` fields the host provides (the link adds version and highestTerm). */
 export type HelloBody = Omit<Extract<AgentToMaster, { t: 'hello' }>, 't' | 'version' | 'highestTerm'>;
@@ -63,6 +69,8 @@ export interface MasterLinkOptions {
   backoff?: { minMs: number; maxMs: number };
   /** Longest random wait before dialling again after losing the master (RECONNECT_SPREAD_MS). */
   reconnectSpreadMs?: number;
+  /** Keep a standby link to every other master (default false; needs a dialer that asks for them). */
+  standby?: boolean;
   log?: Logger;
 }
 
@@ -70,8 +78,8 @@ export type LinkState = 'idle' | 'dialing' | 'registering' | 'registered' | 'bac
 
 /** Dials with dialMaster and wraps an upgraded socket in a FrameConnection. */
 export function frameDialer(timeoutMs = 3_000): Dialer {
-  return async (address) => {
-    const result = await dialMaster(address, timeoutMs);
+  return async (address, purpose = 'leader') => {
+    const result = await dialMaster(address, timeoutMs, purpose === 'standby');
     if (result.kind === 'unavailable') return { ...result, answered: /^HTTP \d+/.test(result.reason) };
     if (result.kind !== 'connected') return result;
     return { kind: 'connected', connection: new FrameConnection<MasterToAgent, AgentToMaster>(result.socket, result.head) };
@@ -91,14 +99,34 @@ export class MasterLink {
   private work: Promise<void> = Promise.resolve();
   private seq = 0;
   private lastHeardMs = 0;
+  private readonly standby: StandbyLinks | null;
+  /** A standby link whose master announced it leads, waiting for the loop to take it. */
+  private adopted: { connection: LinkConnection; address: string } | null = null;
+  private registeredTerm = 0;
   /** Counters for /metrics and tests. */
-  readonly stats = { registrations: 0, refused: 0, disconnects: 0, dials: 0 };
+  readonly stats = { registrations: 0, refused: 0, disconnects: 0, dials: 0, adoptions: 0 };
   onStateChange: (state: LinkState) => void = () => {};
 
   constructor(private readonly options: MasterLinkOptions) {
     if (options.masters.length === 0) throw new Error('MasterLink needs at least one master address');
     this.highest = options.highestTerm ?? 0;
     this.log = options.log ?? silentLogger();
+    this.standby =
+      options.standby === true && options.masters.length > 1
+        ? new StandbyLinks({
+            masters: options.masters,
+            dial: options.dial ?? frameDialer(),
+            clock: options.clock,
+            random: options.random ?? Math.random,
+            log: this.log,
+            onLeading: (leading) => this.onLeading(leading),
+          })
+        : null;
+  }
+
+  /** Open standby links (metrics and tests). */
+  get standbyLinks(): number {
+    return this.standby?.open ?? 0;
   }
 
   get state(): LinkState {
@@ -131,6 +159,9 @@ export class MasterLink {
     this.timers.clear();
     this.wakeBackoff?.();
     this.connection?.close(null);
+    this.standby?.stop();
+    this.adopted?.connection.close(null);
+    this.adopted = null;
     await this.work;
   }
 
@@ -159,38 +190,58 @@ export class MasterLink {
     /** Some master answered HTTP in the current round (it is alive, just not leading yet). */
     let answered = false;
     while (this.linkState !== 'stopped') {
-      const target = nextTarget(masters, cursor, hint, hops, undefined, lost);
-      cursor = target.cursor;
-      hops = target.hops;
-      hint = null;
-      this.setState('dialing');
-      this.stats.dials++;
-      const result = await dial(target.address);
-      if (this.isStopped()) {
-        if (result.kind === 'connected') result.connection.close(null);
-        return;
+      let address: string;
+      let result: LinkDialResult;
+      const adopted = this.adopted;
+      this.adopted = null;
+      if (adopted) {
+        // A master announced on our standby link that it leads: no dial needed.
+        address = adopted.address;
+        result = { kind: 'connected', connection: adopted.connection };
+        hint = null;
+        hops = 0;
+      } else {
+        const target = nextTarget(masters, cursor, hint, hops, undefined, lost);
+        cursor = target.cursor;
+        hops = target.hops;
+        hint = null;
+        address = target.address;
+        this.setState('dialing');
+        this.stats.dials++;
+        result = await dial(address, 'leader');
+        if (this.isStopped() || this.adopted) {
+          // Stopped, or a leader called on a standby link meanwhile: that link wins.
+          if (result.kind === 'connected') result.connection.close(null);
+          if (this.isStopped()) return;
+          continue;
+        }
       }
       if (result.kind === 'connected') {
-        const outcome = await this.session(result.connection, target.address);
+        const outcome = await this.session(result.connection, address);
         hint = outcome.hint;
         answered = true;
         if (outcome.registered) {
-          lost = target.address;
+          lost = address;
           cursor = cursorAfterLoss(masters, lost, random());
           failures = 0;
           rounds = { answered: 0, silent: 0 };
           answered = false;
           hops = 0;
+          if (this.adopted || this.isStopped()) continue;
           const spreadMs = this.options.reconnectSpreadMs ?? RECONNECT_SPREAD_MS;
-          if (spreadMs > 0 && !this.isStopped()) await this.backoff(Math.floor(random() * spreadMs));
+          // With a standby link to every master that could lead next, the next leader calls us:
+          // dialling would only add to the connections it must accept in the same moment.
+          if (hint === null && this.standby?.covers(address)) await this.backoff(STANDBY_WAIT_MS + Math.floor(random() * spreadMs));
+          else if (spreadMs > 0) await this.backoff(Math.floor(random() * spreadMs));
           continue;
         }
+        if (this.adopted) continue;
       } else if (result.kind === 'redirect' && result.leader && result.leader !== lost) {
         hint = result.leader;
         continue;
       } else {
         if (result.kind === 'redirect' || result.answered) answered = true;
-        this.log.debug({ master: target.address, reason: result.kind === 'unavailable' ? result.reason : 'no leader' }, 'master unavailable');
+        this.log.debug({ master: address, reason: result.kind === 'unavailable' ? result.reason : 'no leader' }, 'master unavailable');
       }
       if (hint === lost) hint = null; // a hint back to the master just lost is no lead
       if (hint) continue;
@@ -238,7 +289,7 @@ export class MasterLink {
           connection.close(null);
           return;
         }
-        if (message.t === 'pong') return;
+        if (message.t === 'pong' || message.t === 'leading') return;
         this.log.debug({ t: message.t, master: address }, 'message from master');
         this.enqueue(async () => {
           if (message.t === 'registered') {
@@ -272,10 +323,12 @@ export class MasterLink {
     }
     if (verdict.raised) await this.raiseTerm(verdict.highestTerm);
     this.id = message.agentId;
+    this.registeredTerm = message.term;
     this.stats.registrations++;
     this.setState('registered');
     this.log.info({ agentId: message.agentId, master: address, leaderId: message.leaderId, term: message.term }, 'registered with the leading master');
     this.startHeartbeats(connection, message.heartbeatIntervalMs);
+    this.standby?.retarget(address);
     await this.options.host.registered(message.agentId, { term: message.term, leaderId: message.leaderId, master: address });
     return true;
   }
@@ -289,6 +342,25 @@ export class MasterLink {
     }
     if (verdict.raised) await this.raiseTerm(verdict.highestTerm);
     await this.options.host.command(message);
+  }
+
+  /** A master announced on a standby link that it leads; 'adopt' takes the link over. */
+  private onLeading(leading: Leading): LeadingVerdict {
+    if (this.isStopped()) return 'stale';
+    const verdict = adoptsLeading(leading.term, this.highest, this.linkState === 'registered' ? this.registeredTerm : null);
+    if (verdict !== 'adopt') return verdict;
+    this.adopted?.connection.close(null);
+    const adopted = { connection: leading.connection, address: leading.address };
+    this.adopted = adopted;
+    leading.connection.onClose = () => {
+      if (this.adopted === adopted) this.adopted = null;
+    };
+    this.stats.adoptions++;
+    this.log.info({ master: leading.address, term: leading.term, leaderId: leading.leaderId }, 'a new leader called on a standby link');
+    // Leave whatever the loop is doing: a link to a deposed (or silent) leader, or a wait.
+    this.connection?.close(null);
+    this.wakeBackoff?.();
+    return 'adopt';
   }
 
   private refuse(connection: LinkConnection, term: number, what: string, agentId: string): void {

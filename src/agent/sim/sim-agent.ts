@@ -29,6 +29,8 @@ export interface SimAgentOptions {
   dial?: Dialer;
   /** Uniform draw in [0, 1) for the link's backoff jitter (simulations pass a seeded one). */
   random?: () => number;
+  /** Keep standby links to the other masters (MasterLinkOptions.standby). */
+  standby?: boolean;
   log?: Logger;
 }
 
@@ -68,6 +70,7 @@ export class SimAgent implements LinkHost {
       highestTerm,
       ...(options.dial ? { dial: options.dial } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.standby ? { standby: true } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
   }

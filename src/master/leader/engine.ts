@@ -107,7 +107,9 @@ export class MasterEngine {
       version: context.version,
     });
     this.session = session;
-    session.start().catch((error: Error) => {
+    session.start().then(() => {
+      if (this.session === session && session.ready) this.gateway?.announce(session);
+    }, (error: Error) => {
       this.options.logger.warn({ err: error, term }, 'leader services did not start');
       if (this.session !== session) return;
       session.stop('leader services did not start');
@@ -123,6 +125,7 @@ export class MasterEngine {
     const session = this.session;
     if (!session) return;
     this.session = null;
+    this.gateway?.retire(session);
     const leader = this.context && !this.context.node.isLeader ? leaderHttpAddress(this.context) : null;
     session.stop(reason, leader);
   }

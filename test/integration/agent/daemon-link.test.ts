@@ -38,6 +38,8 @@ function config(masters: string[], workDir = join(root, `agent${++dirs}`)): Agen
     http: '127.0.0.1:0',
     advertisedHttp: '127.0.0.1:0',
     hostname: 'localhost',
+    // The fake masters know nothing of standby links (engine-fleet.test.ts covers them).
+    standbyLinks: false,
     allowPrivileged: false,
     dockerSocket: '/nonexistent.sock',
     missedPongs: 3,

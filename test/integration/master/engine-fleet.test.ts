@@ -4,7 +4,10 @@
  * offered; two tasks per agent launch and run; after a leader SIGKILL every agent re-registers
  * with the new leader (a higher term), the framework re-subscribes with its id, and implicit
  * reconciliation answers every task as TASK_RUNNING — nothing committed is forgotten, nothing
- * is offered twice. Method: conditions with deadlines; no timing assertions.
+ * is offered twice. Half the agents keep standby links (messages.ts): they are called back by the
+ * new leader on one of them rather than dialling (a slow election may leave a few dialling after
+ * their wait, so at least half must be called back); the other half dial as before.
+ * Method: conditions with deadlines; no timing assertions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimFleet } from '../../../src/agent/sim/sim-agent.js';
@@ -17,26 +20,32 @@ const TASKS_PER_AGENT = 2;
 
 describe('master engine with a fleet of simulated agents', () => {
   let cluster: TestCluster;
-  let fleet: SimFleet;
+  let plain: SimFleet;
+  let standby: SimFleet;
+  const agents = (): SimFleet['agents'] => [...plain.agents, ...standby.agents];
   const framework = new V1Framework({ user: 'it', name: 'fleet', failover_timeout: 600 });
 
   beforeAll(async () => {
     cluster = await TestCluster.create(3, ['--agent-heartbeat-ms', '500', '--log-level', 'warn']);
     cluster.startAll();
     await cluster.waitForAllUp();
-    fleet = new SimFleet({ masters: cluster.replicas.map((r) => r.http), count: AGENTS, taskDurationMs: null, resources: 'cpus:2;mem:2048' });
-    fleet.start();
+    const options = { masters: cluster.replicas.map((r) => r.http), count: AGENTS / 2, taskDurationMs: null, resources: 'cpus:2;mem:2048' };
+    plain = new SimFleet({ ...options, prefix: 'plain-' });
+    standby = new SimFleet({ ...options, prefix: 'standby-', standby: true });
+    plain.start();
+    standby.start();
   });
 
   afterAll(async () => {
     framework.close();
-    await fleet?.stop();
+    await plain?.stop();
+    await standby?.stop();
     await cluster?.destroy();
   });
 
   it('launches on every agent and keeps every task across a leader SIGKILL', async () => {
     const masters = cluster.replicas.map((r) => r.http);
-    await waitFor('every agent registered', () => (fleet.registered() === AGENTS ? true : undefined), 60_000, 100);
+    await waitFor('every agent registered', () => (plain.registered() + standby.registered() === AGENTS ? true : undefined), 60_000, 100);
     framework.autoAcknowledge = true;
     await framework.subscribe(masters);
 
@@ -60,16 +69,21 @@ describe('master engine with a fleet of simulated agents', () => {
     }
     const running = (): Set<string> => new Set(framework.events.map(updateStatus).filter((s) => s?.state === 'TASK_RUNNING').map((s) => s!.task_id.value));
     await waitFor('every task running', () => (running().size === AGENTS * TASKS_PER_AGENT ? true : undefined), 60_000, 100);
-    await waitFor('every update acknowledged', () => (fleet.agents.every((a) => a.pendingUpdates() === 0) ? true : undefined), 60_000, 100);
+    await waitFor('every update acknowledged', () => (agents().every((a) => a.pendingUpdates() === 0) ? true : undefined), 60_000, 100);
+    await waitFor('every standby link open', () => (standby.agents.every((a) => a.link.standbyLinks === 2) ? true : undefined), 30_000, 100);
+    const dialsBefore = standby.agents.map((a) => a.link.stats.dials);
 
     const leader = await cluster.waitForLeader();
     const oldTerm = (await cluster.status(leader))!.term;
     await cluster.kill(leader);
     framework.close();
     await waitFor('every agent re-registered with the new leader', () => (
-      fleet.agents.every((a) => a.link.state === 'registered' && a.link.highestTerm > oldTerm) ? true : undefined
+      agents().every((a) => a.link.state === 'registered' && a.link.highestTerm > oldTerm) ? true : undefined
     ), 60_000, 100);
-    expect(new Set(fleet.agents.map((a) => a.agentId)).size).toBe(AGENTS);
+    expect(new Set(agents().map((a) => a.agentId)).size).toBe(AGENTS);
+    expect(plain.agents.every((a) => a.link.stats.adoptions === 0)).toBe(true);
+    const calledBack = standby.agents.filter((a, i) => a.link.stats.adoptions === 1 && a.link.stats.dials === dialsBefore[i]);
+    expect(calledBack.length).toBeGreaterThanOrEqual(AGENTS / 4);
 
     const survivors = cluster.replicas.filter((r) => r.process).map((r) => r.http);
     const from = framework.events.length;

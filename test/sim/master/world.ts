@@ -264,7 +264,7 @@ export class MasterWorld {
     if (!link || !link.agentEnd.isOpen || old.length === 0 || agent.link.state !== 'registered') return;
     const message = structuredClone(old[this.rng.int(0, old.length - 1)]!);
     this.stats.stragglers++;
-    if (this.options.bypassFencing && message.t !== 'notLeader' && message.t !== 'pong' && message.t !== 'registered') agent.command(message);
+    if (this.options.bypassFencing && message.t !== 'notLeader' && message.t !== 'pong' && message.t !== 'registered' && message.t !== 'leading') agent.command(message);
     else link.agentEnd.onMessage(message);
   }
 
