@@ -12,6 +12,11 @@
  *
  * Flow:
  *  agent → leader:     `hello` (register or re-register; carries the agent's live tasks)
+ *                      A re-registering agent may report its tasks by id and state only
+ *                      (`known`): every task it runs came from a committed launch, so the
+ *                      registry normally holds them all. When it does not hold one of them on
+ *                      this agent the leader answers `reportInFull` and the agent says hello
+ *                      again with every task's spec (`tasks`), which the registry can adopt.
  *  leader → agent:     `notLeader { leaderHint }` and closes, when it loses leadership
  *  leader → agent:     `registered { agentId, term, heartbeatIntervalMs }`
  *  agent → leader:     `heartbeat` every heartbeatIntervalMs; the leader answers `pong`
@@ -65,6 +70,13 @@ export interface ReportedTask {
   resources?: WireResource[];
 }
 
+/** A task reported by id and state only. */
+export interface KnownTask {
+  frameworkId: string;
+  taskId: string;
+  state: StatusUpdate['state'];
+}
+
 export type AgentToMaster =
   | {
       t: 'hello';
@@ -78,6 +90,8 @@ export type AgentToMaster =
       attributes: Record<string, string>;
       /** Non-terminal tasks (and terminal ones whose updates are unacknowledged). */
       tasks: ReportedTask[];
+      /** More such tasks, by id and state only (added after v1, additive; see above). */
+      known?: KnownTask[];
       /** Highest leader term this agent has seen (a master with a lower term must not lead it). */
       highestTerm: number;
     }
@@ -100,6 +114,9 @@ export type MasterToAgent =
   /** A scheduler's MESSAGE for an executor (best effort, like Mesos); `data` is base64. There
    * are no custom executors, so the agent logs it. Added after v1 (additive). */
   | { t: 'frameworkMessage'; term: number; frameworkId: string; executorId: string; data: string }
+  /** Answer to a `hello` whose `known` tasks the registry does not all hold: say hello again with
+   * every task in full. Added after v1 (additive). */
+  | { t: 'reportInFull' }
   /** The leader refuses this agent (e.g. its id was marked gone); the agent logs it and exits. */
   | { t: 'shutdown'; term: number; reason: string };
 

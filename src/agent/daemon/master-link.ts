@@ -290,6 +290,10 @@ export class MasterLink {
           return;
         }
         if (message.t === 'pong' || message.t === 'leading') return;
+        if (message.t === 'reportInFull') {
+          if (!registered) void this.sendHello(connection, true);
+          return;
+        }
         this.log.debug({ t: message.t, master: address }, 'message from master');
         this.enqueue(async () => {
           if (message.t === 'registered') {
@@ -304,10 +308,17 @@ export class MasterLink {
     });
   }
 
-  private async sendHello(connection: LinkConnection): Promise<void> {
+  /**
+   * Says hello. A re-registration reports tasks by id and state only unless the master asked for
+   * them `full` (messages.ts): their specs are most of a hello's bytes, and a new leader decodes
+   * thousands of hellos at once while its registry already holds every one of those tasks.
+   */
+  private async sendHello(connection: LinkConnection, full = false): Promise<void> {
     try {
       const body = await this.options.host.describe();
-      connection.send({ t: 'hello', version: AGENT_PROTOCOL_VERSION, ...body, highestTerm: this.highest });
+      const compact = !full && body.agentId !== undefined && body.tasks.length > 0;
+      const tasks = compact ? { tasks: [], known: body.tasks.map((task) => ({ frameworkId: task.spec.frameworkId, taskId: task.spec.taskId, state: task.state })) } : {};
+      connection.send({ t: 'hello', version: AGENT_PROTOCOL_VERSION, ...body, ...tasks, highestTerm: this.highest });
     } catch (error) {
       this.log.error({ err: error }, 'cannot describe the agent for hello');
       connection.close(error as Error);

@@ -11,7 +11,7 @@ import type { Clock, TimerHandle } from '../../lib/clock.js';
 import { ConflictError, NotLeaderError, UnavailableError, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { FrameConnection } from '../../protocol/connection.js';
-import type { AgentToMaster, MasterToAgent, ReportedTask } from '../../protocol/messages.js';
+import type { AgentToMaster, KnownTask, MasterToAgent, ReportedTask } from '../../protocol/messages.js';
 import type { KnownTaskReport, RegistryCommand } from '../registry/commands.js';
 import type { RegistryResult, RegistryState } from '../registry/state.js';
 
@@ -55,6 +55,9 @@ export type AgentCommand =
   | { t: 'shutdownFramework'; frameworkId: string }
   | { t: 'frameworkMessage'; frameworkId: string; executorId: string; data: string }
   | { t: 'shutdown'; reason: string };
+
+/** `hello` outcome: the agent was asked to report its tasks in full and will say hello again. */
+const REPORT_IN_FULL = Symbol('reportInFull');
 
 /** Agent links closed per event-loop turn when a session stops. */
 const CLOSE_SLICE = 100;
@@ -120,7 +123,8 @@ export class AgentHub {
         registering = true;
         this.hello(connection, message).then(
           (id) => {
-            agentId = id;
+            if (id === REPORT_IN_FULL) registering = false;
+            else agentId = id;
           },
           (error: Error) => {
             // Leadership lost mid-registration is expected (thousands of agents at once on a
@@ -149,13 +153,19 @@ export class AgentHub {
     };
   }
 
-  private async hello(connection: AgentConnection, hello: Extract<AgentToMaster, { t: 'hello' }>): Promise<string | null> {
+  private async hello(connection: AgentConnection, hello: Extract<AgentToMaster, { t: 'hello' }>): Promise<string | null | typeof REPORT_IN_FULL> {
     const { term } = this.host;
     if (hello.highestTerm > term) {
       // The agent has seen a newer leader: this one is deposed and must not lead it.
       connection.send({ t: 'notLeader', leaderHint: null });
       connection.close();
       return null;
+    }
+    if (hello.known !== undefined && hello.known.length > 0 && !this.holdsAll(hello.agentId, hello.known)) {
+      // Tasks reported by id alone that the registry does not hold here cannot be adopted
+      // without their specs: ask for them (the same link then says hello again).
+      connection.send({ t: 'reportInFull' });
+      return REPORT_IN_FULL;
     }
     const nowMs = this.host.clock.nowMs();
     const description = {
@@ -177,7 +187,7 @@ export class AgentHub {
       if (this.links.get(agentId) === link) this.links.delete(agentId);
     };
     try {
-      if (hello.agentId) await this.reregistration(agentId, () => this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, ...this.splitReported(agentId, hello.tasks ?? []), nowMs }));
+      if (hello.agentId) await this.reregistration(agentId, () => this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, ...this.splitReported(agentId, hello.tasks ?? [], hello.known), nowMs }));
       else await this.host.propose({ t: 'reg.agent.register', agentId, ...description, nowMs });
     } catch (error) {
       unlink();
@@ -224,10 +234,20 @@ export class AgentHub {
     return proposal;
   }
 
-  /** Reported tasks the registry already holds on this agent go by id and state only. */
-  private splitReported(agentId: string, reported: readonly ReportedTask[]): { tasks: ReportedTask[]; known: KnownTaskReport[] } {
+  /** True when the registry holds every one of these tasks on this agent. */
+  private holdsAll(agentId: string | undefined, reported: readonly KnownTask[]): boolean {
+    if (agentId === undefined) return false;
+    for (const task of reported) {
+      if (typeof task?.frameworkId !== 'string' || typeof task.taskId !== 'string' || this.host.registry.task(task.frameworkId, task.taskId)?.agentId !== agentId) return false;
+    }
+    return true;
+  }
+
+  /** Reported tasks the registry already holds on this agent go by id and state only (as do
+   * those the agent itself reported so, `alreadyKnown`). */
+  private splitReported(agentId: string, reported: readonly ReportedTask[], alreadyKnown: readonly KnownTask[] = []): { tasks: ReportedTask[]; known: KnownTaskReport[] } {
     const tasks: ReportedTask[] = [];
-    const known: KnownTaskReport[] = [];
+    const known: KnownTaskReport[] = alreadyKnown.map(({ frameworkId, taskId, state }) => ({ frameworkId, taskId, state }));
     for (const task of reported) {
       const { frameworkId, taskId } = task.spec ?? {};
       if (typeof frameworkId === 'string' && typeof taskId === 'string' && this.host.registry.task(frameworkId, taskId)?.agentId === agentId) {

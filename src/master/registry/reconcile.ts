@@ -38,12 +38,18 @@ export interface ReconcileHost {
 export function reconcileReportedTasks(host: ReconcileHost, agentId: string, reported: ReportedTasks, nowMs: number, known: readonly KnownTaskReport[] = []): void {
   const { tables } = host;
   const epoch = (tables.agents.get(agentId)!.machine.context as AgentContext).sessionEpoch;
-  const reportedKeys = new Set(reported.map((task) => taskKey(task.spec.frameworkId, task.spec.taskId)));
-  for (const task of known) reportedKeys.add(taskKey(task.frameworkId, task.taskId));
+  // Each key is built once: a fresh concatenated key is flattened and hashed on every use, and a
+  // new leader applies 5,000 agents' re-registrations (50,000 tasks) in a burst.
+  const reportedKeys = new Set<string>();
+  const lookUp = (frameworkId: string, taskId: string): TaskEntry | undefined => {
+    const key = taskKey(frameworkId, taskId);
+    reportedKeys.add(key);
+    return tables.tasks.get(key);
+  };
   // Every reported task is looked up before any moves: ending one task may push older terminal
   // ones out of the completed history, and a task looked up after that would be adopted as new.
-  const reportedEntries = reported.map((task) => tables.tasks.get(taskKey(task.spec.frameworkId, task.spec.taskId)));
-  const knownEntries = known.map((task) => tables.tasks.get(taskKey(task.frameworkId, task.taskId)));
+  const reportedEntries = reported.map((task) => lookUp(task.spec.frameworkId, task.spec.taskId));
+  const knownEntries = known.map((task) => lookUp(task.frameworkId, task.taskId));
   reported.forEach((task, i) => {
     const entry = reportedEntries[i];
     if (!entry) adoptTask(tables, agentId, task, nowMs);

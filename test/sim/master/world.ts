@@ -5,7 +5,7 @@
  * network, one virtual clock. Faults are applied by the nemesis (nemesis.ts); the checker
  * (checker.ts) watches every applied entry and every command an agent executes.
  */
-import type { LinkConnection, LinkDialResult } from '../../../src/agent/daemon/master-link.js';
+import type { LinkConnection, LinkDialResult, MasterCommand } from '../../../src/agent/daemon/master-link.js';
 import { leaderHttpAddress } from '../../../src/master/api/context.js';
 import type { AgentConnection } from '../../../src/master/agents/hub.js';
 import type { EngineSettings } from '../../../src/master/leader/session.js';
@@ -264,7 +264,7 @@ export class MasterWorld {
     if (!link || !link.agentEnd.isOpen || old.length === 0 || agent.link.state !== 'registered') return;
     const message = structuredClone(old[this.rng.int(0, old.length - 1)]!);
     this.stats.stragglers++;
-    if (this.options.bypassFencing && message.t !== 'notLeader' && message.t !== 'pong' && message.t !== 'registered' && message.t !== 'leading') agent.command(message);
+    if (this.options.bypassFencing && isCommand(message)) agent.command(message);
     else link.agentEnd.onMessage(message);
   }
 
@@ -344,4 +344,11 @@ export class MasterWorld {
 /** Lets pending promise callbacks and `setImmediate` work (the proposal batcher) run. */
 function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
+const COMMANDS = new Set<string>(['runTask', 'killTask', 'ack', 'shutdownFramework', 'frameworkMessage', 'shutdown']);
+
+/** Leader → agent messages that are fenced commands (not link control like pong or notLeader). */
+function isCommand(message: MasterToAgent): message is MasterCommand {
+  return COMMANDS.has(message.t);
 }

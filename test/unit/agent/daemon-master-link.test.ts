@@ -90,6 +90,22 @@ describe('MasterLink', () => {
     await t.link.stop();
   });
 
+  it('re-registers with its tasks by id and state, and in full when the master asks', async () => {
+    const t = setup(() => 'connect');
+    const spec = { taskId: 't1', frameworkId: 'f1', command: { shell: true, value: 'x' } };
+    const tasks = [{ spec, state: 'TASK_RUNNING' as const }];
+    (t.link as unknown as { options: { host: LinkHost } }).options.host.describe = () => ({ agentId: 'A1', hostname: 'h', httpAddress: 'h:1', resources: [], attributes: {}, tasks });
+    t.link.start();
+    await flush();
+    const c = t.connections[0]!;
+    expect(c.sent[0]).toMatchObject({ t: 'hello', agentId: 'A1', tasks: [], known: [{ frameworkId: 'f1', taskId: 't1', state: 'TASK_RUNNING' }] });
+    c.deliver({ t: 'reportInFull' });
+    await flush();
+    expect(c.sent[1]).toMatchObject({ t: 'hello', agentId: 'A1', tasks });
+    expect(c.sent[1]).not.toHaveProperty('known');
+    await t.link.stop();
+  });
+
   it('backs off after a round where no master answers, then tries again', async () => {
     let up = false;
     const t = setup(() => (up ? 'connect' : { kind: 'unavailable', reason: 'down' }));

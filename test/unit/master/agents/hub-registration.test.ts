@@ -108,6 +108,42 @@ describe('AgentHub registration', () => {
     });
   });
 
+  it('takes tasks reported by id alone when the registry holds them all here, and asks for them in full otherwise', async () => {
+    const r = new TestRegistry();
+    r.registerAgent('a1');
+    r.registerAgent('a2');
+    const fw = r.subscribe();
+    r.launch(fw, 'held');
+    r.launch(fw, 'on-a2', { agentId: 'a2' });
+    const proposed: RegistryCommand[] = [];
+    const { hub } = host(async (command) => {
+      proposed.push(command);
+      return { kind: 'agent', agentId: 'a1' };
+    }, r.registry);
+    const byId = (...ids: string[]) => ids.map((taskId) => ({ frameworkId: fw, taskId, state: 'TASK_RUNNING' as const }));
+
+    const held = new FakeConnection();
+    hub().accept(held as unknown as AgentConnection);
+    held.onMessage({ ...hello('a1'), known: byId('held') } as AgentToMaster);
+    await until(() => held.sent.length >= 1);
+    expect(held.sent.map((m) => m.t)).toEqual(['registered']);
+    expect(proposed.at(-1)).toMatchObject({ t: 'reg.agent.reregister', tasks: [], known: byId('held') });
+
+    // A task held on another agent (or not at all) cannot be judged without its spec.
+    const other = new FakeConnection();
+    hub().accept(other as unknown as AgentConnection);
+    other.onMessage({ ...hello('a1'), known: byId('held', 'on-a2') } as AgentToMaster);
+    await until(() => other.sent.length >= 1);
+    expect(other.sent).toEqual([{ t: 'reportInFull' }]);
+    expect(proposed).toHaveLength(1);
+    // The same link then says hello with every spec, and that one is taken.
+    const spec = (taskId: string) => ({ taskId, frameworkId: fw, command: { shell: true, value: 'x' } });
+    other.onMessage({ ...hello('a1'), tasks: ['held', 'on-a2'].map((id) => ({ spec: spec(id), state: 'TASK_RUNNING' as const })) } as AgentToMaster);
+    await until(() => other.sent.length >= 2);
+    expect(other.sent.at(-1)).toMatchObject({ t: 'registered' });
+    expect(proposed.at(-1)).toMatchObject({ known: byId('held'), tasks: [{ spec: spec('on-a2') }] });
+  });
+
   it('relays an update already recorded (a re-send) without proposing it again', async () => {
     const r = new TestRegistry();
     r.registerAgent('a1');
