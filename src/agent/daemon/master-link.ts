@@ -94,6 +94,8 @@ export class MasterLink {
   private masterAddress: string | null = null;
   private timers = new Set<TimerHandle>();
   private wakeBackoff: (() => void) | null = null;
+  /** Ends the wait for a dial in flight (a new leader called on a standby link meanwhile). */
+  private abandonDial: (() => void) | null = null;
   private readonly log: Logger;
   /** Commands are handled one at a time, in arrival order. */
   private work: Promise<void> = Promise.resolve();
@@ -208,7 +210,7 @@ export class MasterLink {
         address = target.address;
         this.setState('dialing');
         this.stats.dials++;
-        result = await dial(address, 'leader');
+        result = await this.dialUnlessCalled(dial, address);
         if (this.isStopped() || this.adopted) {
           // Stopped, or a leader called on a standby link meanwhile: that link wins.
           if (result.kind === 'connected') result.connection.close(null);
@@ -371,7 +373,32 @@ export class MasterLink {
     // Leave whatever the loop is doing: a link to a deposed (or silent) leader, or a wait.
     this.connection?.close(null);
     this.wakeBackoff?.();
+    this.abandonDial?.();
     return 'adopt';
+  }
+
+  /**
+   * Dials, unless a leader calls on a standby link first: then the dial (which may sit for seconds
+   * in a busy leader's listen queue) is left to finish on its own and its connection closed.
+   */
+  private dialUnlessCalled(dial: Dialer, address: string): Promise<LinkDialResult> {
+    const dialled = dial(address, 'leader');
+    if (!this.standby) return dialled;
+    const abandoned: LinkDialResult = { kind: 'unavailable', reason: 'a leader called on a standby link' };
+    return new Promise((resolve) => {
+      this.abandonDial = () => {
+        this.abandonDial = null;
+        resolve(abandoned);
+        void dialled.then((late) => {
+          if (late.kind === 'connected') late.connection.close(null);
+        });
+      };
+      void dialled.then((result) => {
+        if (this.abandonDial === null) return;
+        this.abandonDial = null;
+        resolve(result);
+      });
+    });
   }
 
   private refuse(connection: LinkConnection, term: number, what: string, agentId: string): void {

@@ -9,29 +9,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RECONNECT_SPREAD_MS } from '../../../src/agent/daemon/link-policy.js';
-import { MasterLink, type LinkConnection, type LinkDialResult, type LinkHost, type MasterCommand } from '../../../src/agent/daemon/master-link.js';
-import type { AgentToMaster, MasterToAgent } from '../../../src/protocol/messages.js';
+import { MasterLink, type LinkDialResult, type LinkHost, type MasterCommand } from '../../../src/agent/daemon/master-link.js';
+import type { MasterToAgent } from '../../../src/protocol/messages.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-
-class FakeConnection implements LinkConnection {
-  readonly sent: AgentToMaster[] = [];
-  open = true;
-  onMessage: (message: MasterToAgent) => void = () => {};
-  onClose: (error: Error | null) => void = () => {};
-  send(message: AgentToMaster): boolean {
-    if (!this.open) return false;
-    this.sent.push(message);
-    return true;
-  }
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.onClose(null);
-  }
-  deliver(message: MasterToAgent): void {
-    this.onMessage(message);
-  }
-}
+import { FakeLinkConnection } from './fake-link-connection.js';
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
@@ -40,7 +21,7 @@ const flush = async (): Promise<void> => {
 function setup(script: (address: string, attempt: number) => LinkDialResult | 'connect', highestTerm = 0) {
   const clock = new ManualClock();
   const dials: string[] = [];
-  const connections: FakeConnection[] = [];
+  const connections: FakeLinkConnection[] = [];
   const commands: MasterCommand[] = [];
   const saved: number[] = [];
   const registrations: string[] = [];
@@ -60,7 +41,7 @@ function setup(script: (address: string, attempt: number) => LinkDialResult | 'c
       dials.push(address);
       const result = script(address, dials.length);
       if (result !== 'connect') return result;
-      const connection = new FakeConnection();
+      const connection = new FakeLinkConnection();
       connections.push(connection);
       return { kind: 'connected', connection };
     },

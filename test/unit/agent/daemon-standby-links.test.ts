@@ -9,30 +9,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RECONNECT_SPREAD_MS, STANDBY_SPREAD_MS, STANDBY_WAIT_MS, adoptsLeading } from '../../../src/agent/daemon/link-policy.js';
-import { MasterLink, type LinkConnection, type LinkDialResult, type LinkHost } from '../../../src/agent/daemon/master-link.js';
-import type { AgentToMaster, MasterToAgent } from '../../../src/protocol/messages.js';
+import { MasterLink, type LinkDialResult, type LinkHost } from '../../../src/agent/daemon/master-link.js';
+import type { MasterToAgent } from '../../../src/protocol/messages.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
-
-class FakeConnection implements LinkConnection {
-  readonly sent: AgentToMaster[] = [];
-  open = true;
-  onMessage: (message: MasterToAgent) => void = () => {};
-  onClose: (error: Error | null) => void = () => {};
-  constructor(readonly address: string, readonly purpose: 'leader' | 'standby') {}
-  send(message: AgentToMaster): boolean {
-    if (!this.open) return false;
-    this.sent.push(message);
-    return true;
-  }
-  close(): void {
-    if (!this.open) return;
-    this.open = false;
-    this.onClose(null);
-  }
-  deliver(message: MasterToAgent): void {
-    this.onMessage(message);
-  }
-}
+import { FakeLinkConnection } from './fake-link-connection.js';
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
@@ -40,10 +20,11 @@ const flush = async (): Promise<void> => {
 
 const registered = (term: number): MasterToAgent => ({ t: 'registered', agentId: 'A1', term, heartbeatIntervalMs: 10_000, leaderId: `leader-${term}` });
 
-/** m1 leads at first; `down` masters refuse connections. */
-function setup(down = new Set<string>()) {
+/** m1 leads at first; `down` masters refuse connections; `hang` leader dials wait for the test. */
+function setup(down = new Set<string>(), hang = false) {
   const clock = new ManualClock();
-  const connections: FakeConnection[] = [];
+  const connections: FakeLinkConnection[] = [];
+  const hanging: Array<(result: LinkDialResult) => void> = [];
   const host: LinkHost = {
     describe: () => ({ agentId: 'A1', hostname: 'h', httpAddress: 'h:1', resources: [], attributes: {}, tasks: [] }),
     registered: () => undefined,
@@ -58,16 +39,17 @@ function setup(down = new Set<string>()) {
     standby: true,
     dial: async (address, purpose = 'leader'): Promise<LinkDialResult> => {
       if (down.has(address)) return { kind: 'unavailable', reason: 'ECONNREFUSED' };
-      const connection = new FakeConnection(address, purpose);
+      if (hang && purpose === 'leader' && connections.length > 0) return new Promise((resolve) => hanging.push(resolve));
+      const connection = new FakeLinkConnection(address, purpose);
       connections.push(connection);
       return { kind: 'connected', connection };
     },
   });
   const leaderDials = (): string[] => connections.filter((c) => c.purpose === 'leader').map((c) => c.address);
-  const standbys = (): FakeConnection[] => connections.filter((c) => c.purpose === 'standby' && c.open);
-  const standbyAt = (address: string): FakeConnection => standbys().find((c) => c.address === address)!;
+  const standbys = (): FakeLinkConnection[] => connections.filter((c) => c.purpose === 'standby' && c.open);
+  const standbyAt = (address: string): FakeLinkConnection => standbys().find((c) => c.address === address)!;
   /** Starts, registers with m1 at term 1, and lets the standby links open. */
-  const register = async (): Promise<FakeConnection> => {
+  const register = async (): Promise<FakeLinkConnection> => {
     link.start();
     await flush();
     const primary = connections[0]!;
@@ -77,7 +59,7 @@ function setup(down = new Set<string>()) {
     await flush();
     return primary;
   };
-  return { clock, link, connections, leaderDials, standbys, standbyAt, register };
+  return { clock, link, connections, hanging, leaderDials, standbys, standbyAt, register };
 }
 
 describe('adoptsLeading', () => {
@@ -154,6 +136,28 @@ describe('MasterLink standby links', () => {
     await flush();
     expect(t.standbys().map((c) => c.address)).toEqual(['m2:1']);
     expect(t.link.stats.adoptions).toBe(0);
+    await t.link.stop();
+  });
+
+  it('a leader that calls while a dial hangs (in a busy listen queue) is taken at once; the dial is closed when it lands', async () => {
+    const t = setup(new Set(), true);
+    const primary = await t.register();
+    primary.close();
+    await flush();
+    t.clock.advance(STANDBY_WAIT_MS + RECONNECT_SPREAD_MS);
+    await flush();
+    expect(t.hanging).toHaveLength(1);
+    expect(t.link.state).toBe('dialing');
+    const m2 = t.standbyAt('m2:1');
+    m2.deliver({ t: 'leading', term: 2, leaderId: 'm2' });
+    await flush();
+    expect(t.link.state).toBe('registering');
+    expect(m2.sent[0]).toMatchObject({ t: 'hello' });
+    const late = new FakeLinkConnection('m3:1');
+    t.hanging[0]!({ kind: 'connected', connection: late });
+    await flush();
+    expect(late.open).toBe(false);
+    expect(t.link.state).toBe('registering');
     await t.link.stop();
   });
 

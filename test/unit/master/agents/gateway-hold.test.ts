@@ -10,22 +10,7 @@ import { AgentGateway } from '../../../../src/master/agents/gateway.js';
 import type { MasterContext } from '../../../../src/master/api/context.js';
 import { MasterStateMachine } from '../../../../src/master/state/machine.js';
 import { AGENT_CONNECT_PATH } from '../../../../src/protocol/connection.js';
-
-class FakeSocket {
-  destroyed = false;
-  written = '';
-  on(): this {
-    return this;
-  }
-  end(text: string): void {
-    this.written += text;
-    this.destroyed = true;
-  }
-  write(text: string): boolean {
-    this.written += text;
-    return true;
-  }
-}
+import { FakeSocket } from './fake-connection.js';
 
 function setup(holdMs: number) {
   const node = { isLeader: false, leaderId: null as string | null, id: 'm2' };

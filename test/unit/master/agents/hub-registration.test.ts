@@ -46,6 +46,22 @@ async function until(done: () => boolean): Promise<void> {
   }
 }
 
+/** Agents a1 and a2 with one task each ('held' on a1, 'on-a2'); a hub recording its proposals. */
+function twoAgentsWithTasks() {
+  const r = new TestRegistry();
+  r.registerAgent('a1');
+  r.registerAgent('a2');
+  const fw = r.subscribe();
+  r.launch(fw, 'held');
+  r.launch(fw, 'on-a2', { agentId: 'a2' });
+  const proposed: RegistryCommand[] = [];
+  const { hub } = host(async (command) => {
+    proposed.push(command);
+    return { kind: 'agent', agentId: 'a1' };
+  }, r.registry);
+  return { fw, proposed, hub };
+}
+
 describe('AgentHub registration', () => {
   it('a kill produced while the re-registration is applied reaches the agent right after `registered`', async () => {
     const { hub } = host(async (command, h) => {
@@ -84,17 +100,7 @@ describe('AgentHub registration', () => {
   });
 
   it('re-registration sends the tasks the registry holds on that agent by id and state only', async () => {
-    const r = new TestRegistry();
-    r.registerAgent('a1');
-    r.registerAgent('a2');
-    const fw = r.subscribe();
-    r.launch(fw, 'held');
-    r.launch(fw, 'on-a2', { agentId: 'a2' });
-    const proposed: RegistryCommand[] = [];
-    const { hub } = host(async (command) => {
-      proposed.push(command);
-      return { kind: 'agent', agentId: 'a1' };
-    }, r.registry);
+    const { fw, proposed, hub } = twoAgentsWithTasks();
     const connection = new FakeConnection();
     hub().accept(connection as unknown as AgentConnection);
     const spec = (taskId: string) => ({ taskId, frameworkId: fw, command: { shell: true, value: 'x' } });
@@ -109,17 +115,7 @@ describe('AgentHub registration', () => {
   });
 
   it('takes tasks reported by id alone when the registry holds them all here, and asks for them in full otherwise', async () => {
-    const r = new TestRegistry();
-    r.registerAgent('a1');
-    r.registerAgent('a2');
-    const fw = r.subscribe();
-    r.launch(fw, 'held');
-    r.launch(fw, 'on-a2', { agentId: 'a2' });
-    const proposed: RegistryCommand[] = [];
-    const { hub } = host(async (command) => {
-      proposed.push(command);
-      return { kind: 'agent', agentId: 'a1' };
-    }, r.registry);
+    const { fw, proposed, hub } = twoAgentsWithTasks();
     const byId = (...ids: string[]) => ids.map((taskId) => ({ frameworkId: fw, taskId, state: 'TASK_RUNNING' as const }));
 
     const held = new FakeConnection();

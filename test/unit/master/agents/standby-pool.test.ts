@@ -15,7 +15,7 @@ import { StandbyPool, type StandbyAdopter } from '../../../../src/master/agents/
 import type { MasterContext } from '../../../../src/master/api/context.js';
 import { MasterStateMachine } from '../../../../src/master/state/machine.js';
 import { AGENT_CONNECT_PATH, AGENT_UPGRADE_PROTOCOL } from '../../../../src/protocol/connection.js';
-import { FakeConnection } from './fake-connection.js';
+import { FakeConnection, FakeSocket } from './fake-connection.js';
 
 function adopter(term: number): StandbyAdopter & { accepted: AgentConnection[]; ready: boolean } {
   const accepted: AgentConnection[] = [];
@@ -28,18 +28,18 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 describe('StandbyPool', () => {
   it('holds links silently until announced, then hands each over with leading, a slice per turn', async () => {
     const pool = new StandbyPool();
-    const links = Array.from({ length: 600 }, link);
+    const links = Array.from({ length: 2_500 }, link);
     for (const l of links) pool.add(l);
-    expect(pool.size).toBe(600);
+    expect(pool.size).toBe(2_500);
     expect(links.every((l) => l.sent.length === 0)).toBe(true);
     const session = adopter(7);
     pool.announce(session);
-    expect(session.accepted).toHaveLength(250);
+    expect(session.accepted).toHaveLength(1_000);
     expect(links[0]!.sent).toEqual([{ t: 'leading', term: 7, leaderId: 'm-7' }]);
-    expect(links[599]!.sent).toEqual([]);
+    expect(links[2_499]!.sent).toEqual([]);
     await turn();
     await turn();
-    expect(session.accepted).toHaveLength(600);
+    expect(session.accepted).toHaveLength(2_500);
     expect(pool.size).toBe(0);
     // A link that arrives while the session is ready goes straight to it.
     const late = link();
@@ -50,18 +50,18 @@ describe('StandbyPool', () => {
 
   it('stops announcing for a session that is no longer ready, and holds links again once it is retired', async () => {
     const pool = new StandbyPool();
-    const links = Array.from({ length: 300 }, link);
+    const links = Array.from({ length: 1_300 }, link);
     for (const l of links) pool.add(l);
     const session = adopter(3);
     pool.announce(session);
     session.ready = false;
     await turn();
-    expect(session.accepted).toHaveLength(250);
+    expect(session.accepted).toHaveLength(1_000);
     pool.retire(session);
     const later = link();
     pool.add(later);
     expect(later.sent).toEqual([]);
-    expect(pool.size).toBe(51);
+    expect(pool.size).toBe(301);
   });
 
   it('forgets closed links, closes one that speaks first, and closes all on close', () => {
@@ -82,26 +82,6 @@ describe('StandbyPool', () => {
     expect(after.isOpen).toBe(false);
   });
 });
-
-class FakeSocket {
-  destroyed = false;
-  written = '';
-  on(): this {
-    return this;
-  }
-  resume(): void {}
-  end(text: string): void {
-    this.written += text;
-    this.destroyed = true;
-  }
-  write(text: string): boolean {
-    this.written += text;
-    return true;
-  }
-  destroy(): void {
-    this.destroyed = true;
-  }
-}
 
 describe('AgentGateway standby upgrades', () => {
   it('a follower that knows no leader answers a standby upgrade 101 at once and holds it', () => {
