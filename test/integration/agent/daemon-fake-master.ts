@@ -77,6 +77,12 @@ export class FakeMaster {
     connection.onMessage = (message) => {
       this.received.push(message);
       if (message.t === 'hello') {
+        // No registry here: tasks reported by id alone are asked for in full, as a leader that
+        // does not hold them does.
+        if ((message.known?.length ?? 0) > 0) {
+          connection.send({ t: 'reportInFull' });
+          return;
+        }
         const agentId = message.agentId ?? `fake-S${this.nextId++}`;
         connection.send({ t: 'registered', agentId, term: this.term, heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 100, leaderId: 'fake' });
       }

@@ -2,7 +2,8 @@
  * The agent daemon (Agent + master link + HTTP) against fake masters on loopback.
  * Goal: it registers with its resources and attributes, runs a task and reports its statuses;
  * an ack stops re-sending; after the master connection drops it re-registers with the same id,
- * reports its live task and re-sends unacknowledged updates; a command from a lower term is
+ * reports its live task (by id and state, then in full when asked) and re-sends unacknowledged
+ * updates; a command from a lower term is
  * refused and has no effect; it follows a follower's 307 to the leader; a silent master is
  * left; /state and /metrics describe it.
  * Method: real processes for tasks, real LevelDB, a fake master recording frames; every wait
@@ -95,9 +96,14 @@ describe('agent daemon ↔ master', () => {
     m.send({ t: 'runTask', term: 1, task: task('long', 'sleep 30'), resources: parseResources('cpus:0.1') });
     const running = await waitFor('TASK_RUNNING', () => statuses(m, 'long').find((u) => u.state === 'TASK_RUNNING'));
     m.dropAll();
-    await waitFor('second hello', () => m.of('hello')[1]);
-    const hello = m.of('hello')[1]!;
+    // First by id and state; this master holds no tasks and asks for them in full.
+    await waitFor('third hello', () => m.of('hello')[2]);
+    const compact = m.of('hello')[1]!;
+    expect(compact.tasks).toEqual([]);
+    expect(compact.known).toEqual([{ frameworkId: 'fw1', taskId: 'long', state: 'TASK_RUNNING' }]);
+    const hello = m.of('hello')[2]!;
     expect(hello.agentId).toBe('fake-S1');
+    expect(hello.known).toBeUndefined();
     expect(hello.tasks.map((t) => [t.spec.taskId, t.state])).toEqual([['long', 'TASK_RUNNING']]);
     expect(hello.tasks[0]!.resources).toEqual(parseResources('cpus:0.1'));
     // The unacknowledged TASK_RUNNING is sent again on the new connection.
