@@ -104,7 +104,6 @@ export class MasterLink {
   private readonly standby: StandbyLinks | null;
   /** A standby link whose master announced it leads, waiting for the loop to take it. */
   private adopted: { connection: LinkConnection; address: string } | null = null;
-  private registeredTerm = 0;
   /** Counters for /metrics and tests. */
   readonly stats = { registrations: 0, refused: 0, disconnects: 0, dials: 0, adoptions: 0 };
   onStateChange: (state: LinkState) => void = () => {};
@@ -336,7 +335,6 @@ export class MasterLink {
     }
     if (verdict.raised) await this.raiseTerm(verdict.highestTerm);
     this.id = message.agentId;
-    this.registeredTerm = message.term;
     this.stats.registrations++;
     this.setState('registered');
     this.log.info({ agentId: message.agentId, master: address, leaderId: message.leaderId, term: message.term }, 'registered with the leading master');
@@ -360,7 +358,9 @@ export class MasterLink {
   /** A master announced on a standby link that it leads; 'adopt' takes the link over. */
   private onLeading(leading: Leading): LeadingVerdict {
     if (this.isStopped()) return 'stale';
-    const verdict = adoptsLeading(leading.term, this.highest, this.linkState === 'registered' ? this.registeredTerm : null);
+    // While registered the highest term seen is the registration's: `registered` raised it, and
+    // every later command on that link carries the same term.
+    const verdict = adoptsLeading(leading.term, this.highest, this.linkState === 'registered' ? this.highest : null);
     if (verdict !== 'adopt') return verdict;
     this.adopted?.connection.close(null);
     const adopted = { connection: leading.connection, address: leading.address };

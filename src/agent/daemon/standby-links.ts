@@ -42,8 +42,6 @@ interface Entry {
 export class StandbyLinks {
   private readonly entries = new Map<string, Entry>();
   private stopped = false;
-  /** Counters for /metrics and tests. */
-  readonly stats = { dials: 0, adopted: 0 };
 
   constructor(private readonly options: StandbyLinksOptions) {}
 
@@ -117,7 +115,6 @@ export class StandbyLinks {
 
   private async dial(address: string, entry: Entry): Promise<void> {
     if (this.stopped || this.entries.get(address) !== entry) return;
-    this.stats.dials++;
     const result = await this.options.dial(address, 'standby');
     if (this.stopped || this.entries.get(address) !== entry) {
       if (result.kind === 'connected') result.connection.close(null);
@@ -140,7 +137,6 @@ export class StandbyLinks {
       if (message.t !== 'leading' || entry.connection !== connection) return;
       const verdict = this.options.onLeading({ address, connection, term: message.term, leaderId: message.leaderId });
       if (verdict === 'adopt') {
-        this.stats.adopted++;
         entry.connection = null;
         this.entries.delete(address);
         entry.timer?.cancel();

@@ -234,11 +234,16 @@ export class AgentHub {
     return proposal;
   }
 
+  /** True when the registry holds this task on this agent. */
+  private holdsHere(agentId: string, frameworkId: string, taskId: string): boolean {
+    return this.host.registry.task(frameworkId, taskId)?.agentId === agentId;
+  }
+
   /** True when the registry holds every one of these tasks on this agent. */
   private holdsAll(agentId: string | undefined, reported: readonly KnownTask[]): boolean {
     if (agentId === undefined) return false;
     for (const task of reported) {
-      if (typeof task?.frameworkId !== 'string' || typeof task.taskId !== 'string' || this.host.registry.task(task.frameworkId, task.taskId)?.agentId !== agentId) return false;
+      if (typeof task?.frameworkId !== 'string' || typeof task.taskId !== 'string' || !this.holdsHere(agentId, task.frameworkId, task.taskId)) return false;
     }
     return true;
   }
@@ -250,7 +255,7 @@ export class AgentHub {
     const known: KnownTaskReport[] = alreadyKnown.map(({ frameworkId, taskId, state }) => ({ frameworkId, taskId, state }));
     for (const task of reported) {
       const { frameworkId, taskId } = task.spec ?? {};
-      if (typeof frameworkId === 'string' && typeof taskId === 'string' && this.host.registry.task(frameworkId, taskId)?.agentId === agentId) {
+      if (typeof frameworkId === 'string' && typeof taskId === 'string' && this.holdsHere(agentId, frameworkId, taskId)) {
         known.push({ frameworkId, taskId, state: task.state });
       } else {
         tasks.push(task);
