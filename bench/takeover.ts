@@ -15,6 +15,7 @@ import { Agent, request } from 'node:http';
 import { RecordIoDecoder } from '../src/master/api/scheduler/recordio.js';
 import { hostOfLocation } from '../src/protocol/connection.js';
 import { postJson } from '../test/helpers/v1-framework.js';
+import { ownCpuMs, processCpuMs } from './lib/cpu.js';
 import { WorkerFleet } from './lib/worker-fleet.js';
 import { kairosCli } from './kairos-raft.js';
 import { loggedAtMs, poller, raftStatus, startMasters, type MasterReplica } from './lib/masters.js';
@@ -133,6 +134,27 @@ async function launchEverywhere(framework: BenchFramework, agents: number, progr
   return performance.now() - started;
 }
 
+interface CpuReading {
+  bench: number;
+  masters: Map<string, number>;
+}
+
+/** CPU time so far of the bench process and of each live master (ms). */
+function cpuNow(replicas: readonly MasterReplica[]): CpuReading {
+  const masters = new Map<string, number>();
+  for (const replica of replicas) {
+    const ms = replica.process ? processCpuMs(replica.process.pid) : null;
+    if (ms !== null) masters.set(replica.id, ms);
+  }
+  return { bench: ownCpuMs(), masters };
+}
+
+/** CPU spent between two readings, by masters alive at both. */
+function cpuSince(before: CpuReading, after: CpuReading): { bench: number; masters: number; perMaster: number[] } {
+  const perMaster = [...after.masters].filter(([id]) => before.masters.has(id)).map(([id, ms]) => ms - before.masters.get(id)!);
+  return { bench: after.bench - before.bench, masters: perMaster.reduce((a, b) => a + b, 0), perMaster };
+}
+
 export const takeoverScenario: Scenario = {
   name: 'takeover',
   description: 'leader SIGKILL with thousands of agents and tasks: time until the new leader serves, every agent re-registered, every task reconciled',
@@ -178,11 +200,13 @@ export const takeoverScenario: Scenario = {
       leader.r.process!.signal('SIGKILL');
       await leader.r.process!.exited;
       leader.r.process = null;
+      if (process.env['TAKEOVER_TIMELINE']) context.progress(`leader killed at ${killedAtWallMs} (epoch ms)`);
       const timeline = process.env['TAKEOVER_TIMELINE'] ? setInterval(() => {
         void fleet.census(oldTerm).then((c) => context.progress(`+${Math.round(performance.now() - killedAt)} ms dials=${c.dials} adopted=${c.adoptions} back=${c.back} ${JSON.stringify(c.states)}`));
       }, 100) : null;
-      const firstBack = await until('first agent with the new leader', async () => ((await fleet.census(oldTerm)).back > 0 ? performance.now() : undefined), 120_000, 2);
-      const allBack = await until('every agent re-registered', async () => ((await fleet.census(oldTerm)).back === agents ? performance.now() : undefined), 300_000, 5);
+      const cpuAtKill = cpuNow(replicas);
+      const [firstBack, allBack] = await Promise.all([fleet.whenBack(oldTerm, 'first', 120_000), fleet.whenBack(oldTerm, 'all', 300_000)]);
+      const cpuUntilBack = cpuSince(cpuAtKill, cpuNow(replicas));
       const after = await fleet.census(oldTerm);
       if (timeline) clearInterval(timeline);
       const survivors = replicas.filter((r) => r.process).map((r) => r.http);
@@ -207,6 +231,7 @@ export const takeoverScenario: Scenario = {
         allAgentsBackMs: allBack - killedAt,
         frameworkSubscribedMs: subscribedAt - killedAt,
         allTasksReconciledMs: reconciledAt - killedAt,
+        cpuUntilBackMs: cpuUntilBack,
       };
       const table: Table = {
         title: `Takeover: ${agents.toLocaleString('en-US')} simulated agents, ${tasks.toLocaleString('en-US')} tasks, leader SIGKILL (one round)`,
@@ -225,6 +250,7 @@ export const takeoverScenario: Scenario = {
               ? `Each keeps a standby link to the other masters; ${after.adoptions.toLocaleString('en-US')} were called back on one by the new leader, the rest dialled.`
               : 'Standby links off (TAKEOVER_STANDBY=0): after losing the leader each waits a random moment of up to 500 ms and dials the other masters first.') +
             ' Each re-sends its unacknowledged updates after re-registering.',
+          `CPU time from the kill until every agent was back: ${Math.round(cpuUntilBack.masters)} ms in the surviving masters (${cpuUntilBack.perMaster.map((ms) => Math.round(ms)).join(' + ')}), ${Math.round(cpuUntilBack.bench)} ms in the bench process (the fleet and the client).`,
         ],
       };
       return { tables: [table], figures };

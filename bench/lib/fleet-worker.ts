@@ -30,13 +30,40 @@ function census(aboveTerm: number, countTasks: boolean): FleetCensus {
   return { agents: fleet.agents.length, registered, back, running, dials, standby, adoptions, states };
 }
 
+/** Agents registered with a term above `aboveTerm`: only what `whenBack` needs, kept cheap. */
+function countBack(aboveTerm: number): number {
+  let back = 0;
+  for (const agent of fleet.agents) if (agent.link.state === 'registered' && agent.link.highestTerm > aboveTerm) back++;
+  return back;
+}
+
+/** Resolves with the wall-clock instant (ms, sub-ms precision) the count was first seen reached. */
+function whenBack(aboveTerm: number, which: 'first' | 'all', timeoutMs: number): Promise<number> {
+  const wanted = which === 'first' ? Math.min(1, fleet.agents.length) : fleet.agents.length;
+  const deadline = performance.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const now = performance.now();
+      if (countBack(aboveTerm) >= wanted) resolve(performance.timeOrigin + now);
+      else if (now > deadline) reject(new Error(`fleet worker: ${which} agents not back within ${timeoutMs} ms`));
+      else setTimeout(check, 2);
+    };
+    check();
+  });
+}
+
 port.on('message', (request: FleetRequest) => {
-  const reply = (value: FleetCensus | null): void => port.postMessage({ id: request.id, value } satisfies FleetReply);
+  const reply = (value: FleetCensus | number | null): void => port.postMessage({ id: request.id, value } satisfies FleetReply);
   if (request.t === 'start') {
     fleet.start();
     reply(null);
   } else if (request.t === 'census') {
     reply(census(request.aboveTerm, request.countTasks));
+  } else if (request.t === 'whenBack') {
+    // A timeout fails the worker, which fails every request the main thread has pending.
+    whenBack(request.aboveTerm, request.which, request.timeoutMs).then(reply, (error: Error) => process.nextTick(() => {
+      throw error;
+    }));
   } else {
     void fleet.stop().then(() => reply(null));
   }

@@ -27,11 +27,16 @@ export interface FleetCensus {
   states: Record<string, number>;
 }
 
-type Request = { t: 'start' } | { t: 'stop' } | { t: 'census'; aboveTerm: number; countTasks: boolean };
+type Request =
+  | { t: 'start' }
+  | { t: 'stop' }
+  | { t: 'census'; aboveTerm: number; countTasks: boolean }
+  | { t: 'whenBack'; aboveTerm: number; which: 'first' | 'all'; timeoutMs: number };
 export type FleetRequest = { id: number } & Request;
 export interface FleetReply {
   id: number;
-  value: FleetCensus | null;
+  /** A census, a wall-clock instant in ms with sub-ms precision (`whenBack`), or nothing. */
+  value: FleetCensus | number | null;
 }
 
 /** Options a worker can receive (no functions: they do not cross threads). */
@@ -39,7 +44,7 @@ export type WorkerFleetOptions = Omit<SimFleetOptions, 'dial' | 'random' | 'log'
 
 export class WorkerFleet {
   private readonly workers: Worker[];
-  private readonly waiting = new Map<number, { resolve: (value: FleetCensus | null) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (value: FleetCensus | number | null) => void; reject: (error: Error) => void }>();
   private failure: Error | null = null;
   private nextId = 1;
 
@@ -70,7 +75,7 @@ export class WorkerFleet {
 
   /** Summed census; `aboveTerm` decides which registered agents count as `back`. */
   async census(aboveTerm = Number.POSITIVE_INFINITY, countTasks = false): Promise<FleetCensus> {
-    const parts = await Promise.all(this.workers.map((w) => this.ask(w, { t: 'census', aboveTerm, countTasks })));
+    const parts = (await Promise.all(this.workers.map((w) => this.ask(w, { t: 'census', aboveTerm, countTasks })))) as Array<FleetCensus | null>;
     const total: FleetCensus = { agents: 0, registered: 0, back: 0, running: 0, dials: 0, standby: 0, adoptions: 0, states: {} };
     for (const part of parts) {
       if (!part) throw new Error('a fleet worker did not answer its census');
@@ -86,12 +91,24 @@ export class WorkerFleet {
     return total;
   }
 
+  /**
+   * When the first agent (`first`) or every agent (`all`) is registered with a term above
+   * `aboveTerm`, as an instant of this thread's `performance.now()`. Each worker watches its own
+   * agents with a light count every few milliseconds: polling a full census from here as often
+   * took a fifth of the fleet thread's time in the very window being measured.
+   */
+  async whenBack(aboveTerm: number, which: 'first' | 'all', timeoutMs: number): Promise<number> {
+    const instants = (await Promise.all(this.workers.map((w) => this.ask(w, { t: 'whenBack', aboveTerm, which, timeoutMs })))) as number[];
+    const wallMs = which === 'first' ? Math.min(...instants) : Math.max(...instants);
+    return wallMs - performance.timeOrigin;
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.workers.map((w) => this.ask(w, { t: 'stop' })));
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private ask(worker: Worker, request: Request): Promise<FleetCensus | null> {
+  private ask(worker: Worker, request: Request): Promise<FleetCensus | number | null> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
