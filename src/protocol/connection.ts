@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { decode, encode } from '../lib/codec.js';
 import { ProtocolError } from '../lib/errors.js';
-import { connectTcp } from '../lib/net.js';
+import { tryConnectTcp } from '../lib/net.js';
 import { TurnCork } from '../lib/turn-cork.js';
 import { FrameDecoder, frameParts } from '../raft/transport/framing.js';
 import { AGENT_FRAME_KIND, AGENT_MAX_FRAME_BYTES, type AgentMessage } from './messages.js';
@@ -117,7 +117,7 @@ const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
 /**
  * Agent side: asks the master at `address` (host:port of its HTTP server) to upgrade.
  *
- * The socket comes from lib/net.ts's `connectTcp`; the request is written and the response head
+ * The socket comes from lib/net.ts's `tryConnectTcp`; the request is written and the response head
  * read here rather than through node:http's client: a takeover has thousands of agents dialling
  * at once, and the client's per-request parser and connection pool (whose per-host bookkeeping is
  * linear in the sockets open to that host) cost the fleet more than the connects themselves. The
@@ -125,12 +125,9 @@ const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
  */
 export async function dialMaster(address: string, timeoutMs = 3_000, standby = false): Promise<DialResult> {
   const deadline = Date.now() + timeoutMs;
-  let socket: Socket;
-  try {
-    socket = await connectTcp(address, { timeoutMs });
-  } catch (error) {
-    return { kind: 'unavailable', reason: (error as Error).message };
-  }
+  const connected = await tryConnectTcp(address, { timeoutMs });
+  if ('failure' in connected) return { kind: 'unavailable', reason: `cannot connect to ${address}: ${connected.failure}` };
+  const { socket } = connected;
   return new Promise((resolve) => {
     let settled = false;
     let received: Buffer = Buffer.alloc(0);

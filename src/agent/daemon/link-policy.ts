@@ -29,6 +29,14 @@ export const DEFAULT_MISSED_PONGS = 4;
 /** Redial of a standby link that closed or could not be made: 500 ms doubling to 10 s, jittered. */
 export const STANDBY_BACKOFF = { minMs: 500, maxMs: 10_000 } as const;
 
+/**
+ * Redial of a standby link to a master where nothing listens (refused): 2 s doubling to 30 s.
+ * A master that is down cannot win the next election, and its link matters only once it is
+ * back; after a leader dies every agent of the fleet redials it, and at 500 ms those futile
+ * dials were a fifth of a simulated fleet's time during the takeover.
+ */
+export const STANDBY_DOWN_BACKOFF = { minMs: 2_000, maxMs: 30_000 } as const;
+
 /** A newly registered agent dials its standby links at a random moment within this window. */
 export const STANDBY_SPREAD_MS = 1_000;
 

@@ -9,7 +9,7 @@
  */
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
-import { STANDBY_BACKOFF, STANDBY_SPREAD_MS, backoffDelayMs, type LeadingVerdict } from './link-policy.js';
+import { STANDBY_BACKOFF, STANDBY_DOWN_BACKOFF, STANDBY_SPREAD_MS, backoffDelayMs, type LeadingVerdict } from './link-policy.js';
 import type { Dialer, LinkConnection } from './master-link.js';
 
 /** A master's announcement on a standby link. */
@@ -110,7 +110,7 @@ export class StandbyLinks {
   private retry(address: string, entry: Entry): void {
     if (this.stopped || this.entries.get(address) !== entry) return;
     entry.connection = null;
-    this.schedule(address, entry, backoffDelayMs(entry.failures++, this.options.random(), STANDBY_BACKOFF));
+    this.schedule(address, entry, backoffDelayMs(entry.failures++, this.options.random(), entry.down ? STANDBY_DOWN_BACKOFF : STANDBY_BACKOFF));
   }
 
   private async dial(address: string, entry: Entry): Promise<void> {

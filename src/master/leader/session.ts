@@ -227,6 +227,9 @@ export class LeaderSession implements HubHost {
   }
 
   forwardAgentUpdate(agentId: string, update: StatusUpdate): boolean {
+    // After a takeover agents re-send every unacknowledged update before most frameworks are
+    // back: building events nobody receives was a quarter of the new leader's time on them (profiled).
+    if (!this.subscriptions.get(update.frameworkId)) return false;
     const framework = this.registry.framework(update.frameworkId);
     return this.subscriptions.send(
       update.frameworkId,

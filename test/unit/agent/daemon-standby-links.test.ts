@@ -8,7 +8,7 @@
  * Method: scripted dial results; the clock only moves when the test says so.
  */
 import { describe, expect, it } from 'vitest';
-import { RECONNECT_SPREAD_MS, STANDBY_SPREAD_MS, STANDBY_WAIT_MS, adoptsLeading } from '../../../src/agent/daemon/link-policy.js';
+import { RECONNECT_SPREAD_MS, STANDBY_BACKOFF, STANDBY_DOWN_BACKOFF, STANDBY_SPREAD_MS, STANDBY_WAIT_MS, adoptsLeading, backoffDelayMs } from '../../../src/agent/daemon/link-policy.js';
 import { MasterLink, type LinkDialResult, type LinkHost } from '../../../src/agent/daemon/master-link.js';
 import type { MasterToAgent } from '../../../src/protocol/messages.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
@@ -25,6 +25,7 @@ function setup(down = new Set<string>(), hang = false) {
   const clock = new ManualClock();
   const connections: FakeLinkConnection[] = [];
   const hanging: Array<(result: LinkDialResult) => void> = [];
+  const attempts = new Map<string, number>();
   const host: LinkHost = {
     describe: () => ({ agentId: 'A1', hostname: 'h', httpAddress: 'h:1', resources: [], attributes: {}, tasks: [] }),
     registered: () => undefined,
@@ -38,6 +39,7 @@ function setup(down = new Set<string>(), hang = false) {
     random: () => 0.5,
     standby: true,
     dial: async (address, purpose = 'leader'): Promise<LinkDialResult> => {
+      attempts.set(address, (attempts.get(address) ?? 0) + 1);
       if (down.has(address)) return { kind: 'unavailable', reason: 'ECONNREFUSED' };
       if (hang && purpose === 'leader' && connections.length > 0) return new Promise((resolve) => hanging.push(resolve));
       const connection = new FakeLinkConnection(address, purpose);
@@ -59,7 +61,7 @@ function setup(down = new Set<string>(), hang = false) {
     await flush();
     return primary;
   };
-  return { clock, link, connections, hanging, leaderDials, standbys, standbyAt, register };
+  return { clock, link, connections, hanging, attempts, leaderDials, standbys, standbyAt, register };
 }
 
 describe('adoptsLeading', () => {
@@ -209,6 +211,27 @@ describe('MasterLink standby links', () => {
     t.clock.advance(1_000);
     await flush();
     expect(t.standbys().map((c) => c.address).sort()).toEqual(['m2:1', 'm3:1']);
+    await t.link.stop();
+  });
+
+  it('redials a master that refuses its standby link on the slower down backoff', async () => {
+    const t = setup(new Set(['m3:1']));
+    await t.register();
+    expect(t.attempts.get('m3:1')).toBe(1);
+    // The first redial of a live master's link would come after this; a refused one waits longer.
+    t.clock.advance(backoffDelayMs(0, 0.5, STANDBY_BACKOFF));
+    await flush();
+    expect(t.attempts.get('m3:1')).toBe(1);
+    t.clock.advance(backoffDelayMs(0, 0.5, STANDBY_DOWN_BACKOFF) - backoffDelayMs(0, 0.5, STANDBY_BACKOFF));
+    await flush();
+    expect(t.attempts.get('m3:1')).toBe(2);
+    // A minute holds 7 dials (12 at the live masters' backoff).
+    for (let s = 0; s < 60; s++) {
+      t.clock.advance(1_000);
+      await flush();
+    }
+    expect(t.attempts.get('m3:1')).toBeLessThanOrEqual(7);
+    expect(t.standbys().map((c) => c.address)).toEqual(['m2:1']);
     await t.link.stop();
   });
 });
