@@ -14,17 +14,9 @@ export function taskKey(frameworkId: string, taskId: string): string {
 export class RegistryTables {
   readonly agents = new Map<string, AgentEntry>();
   readonly frameworks = new Map<string, FrameworkEntry>();
-  /** Every task by `taskKey`: the canonical table (snapshot order, per-agent and per-framework key sets). */
   readonly tasks = new Map<string, TaskEntry>();
-  /**
-   * The same tasks by framework id, then task id, for lookups by the ids a message carries: a
-   * concatenated key must be built, flattened and hashed anew for every lookup, and a new leader
-   * looks up each of 50,000 tasks several times while the fleet re-registers (a tenth of its
-   * time went to those lookups, profiled). Kept by the methods below alongside `tasks`.
-   */
-  private readonly byFramework = new Map<string, Map<string, TaskEntry>>();
-  /** Processed status-update uuids per task (bounded), keyed by the task's entry: a repeat is a no-op. */
-  private readonly seenUuids = new Map<TaskEntry, string[]>();
+  /** Processed status-update uuids per task (bounded): a repeat is a no-op. */
+  readonly seenUuids = new Map<string, string[]>();
   private readonly liveByAgent = new Map<string, Set<string>>();
   private readonly liveByFramework = new Map<string, Set<string>>();
   /** Terminal tasks per framework, oldest first. */
@@ -73,42 +65,10 @@ export class RegistryTables {
     return this.liveCountsByFramework.get(frameworkId) ?? ZERO_COUNTS;
   }
 
-  /** The task `taskId` of framework `frameworkId`, live or cached terminal. */
-  taskOf(frameworkId: string, taskId: string): TaskEntry | undefined {
-    return this.byFramework.get(frameworkId)?.get(taskId);
-  }
-
-  /** True when the task's update `uuid` was processed. */
-  hasSeenUuid(task: TaskEntry, uuid: string): boolean {
-    return this.seenUuids.get(task)?.includes(uuid) ?? false;
-  }
-
-  /** Remembers a processed update's uuid, the oldest dropped beyond `max`. */
-  recordSeenUuid(task: TaskEntry, uuid: string, max: number): void {
-    let seen = this.seenUuids.get(task);
-    if (!seen) this.seenUuids.set(task, (seen = []));
-    seen.push(uuid);
-    if (seen.length > max) seen.shift();
-  }
-
-  /** Processed uuids by task key, for snapshots. */
-  seenUuidsByKey(): Array<[string, string[]]> {
-    return [...this.seenUuids].map(([task, uuids]) => [taskKey(task.frameworkId, task.taskId), uuids]);
-  }
-
-  /** Restores a task's processed uuids from a snapshot (ignored for a task not in the tables). */
-  restoreSeenUuids(key: string, uuids: string[]): void {
-    const task = this.tasks.get(key);
-    if (task) this.seenUuids.set(task, uuids);
-  }
-
   /** Adds a new task (live or terminal) to the tables and indexes. */
   insertTask(task: TaskEntry): void {
     const key = taskKey(task.frameworkId, task.taskId);
     this.tasks.set(key, task);
-    let ofFramework = this.byFramework.get(task.frameworkId);
-    if (!ofFramework) this.byFramework.set(task.frameworkId, (ofFramework = new Map()));
-    ofFramework.set(task.taskId, task);
     if (isTerminalTaskState(task.state)) this.complete(key, task);
     else {
       setOf(this.liveByAgent, task.agentId).add(key);
@@ -142,17 +102,8 @@ export class RegistryTables {
     const list = this.completedByFramework.get(frameworkId);
     const at = list?.indexOf(key) ?? -1;
     if (at >= 0) list!.splice(at, 1);
-    this.remove(key);
-  }
-
-  private remove(key: string): void {
-    const task = this.tasks.get(key);
-    if (!task) return;
     this.tasks.delete(key);
-    this.seenUuids.delete(task);
-    const ofFramework = this.byFramework.get(task.frameworkId);
-    ofFramework?.delete(task.taskId);
-    if (ofFramework?.size === 0) this.byFramework.delete(task.frameworkId);
+    this.seenUuids.delete(key);
   }
 
   private complete(key: string, task: TaskEntry): void {
@@ -160,7 +111,9 @@ export class RegistryTables {
     list.push(key);
     this.completedByFramework.set(task.frameworkId, list);
     while (list.length > this.maxCompletedPerFramework) {
-      this.remove(list.shift()!);
+      const dropped = list.shift()!;
+      this.tasks.delete(dropped);
+      this.seenUuids.delete(dropped);
     }
   }
 
@@ -168,7 +121,6 @@ export class RegistryTables {
     this.agents.clear();
     this.frameworks.clear();
     this.tasks.clear();
-    this.byFramework.clear();
     this.seenUuids.clear();
     this.liveByAgent.clear();
     this.liveByFramework.clear();

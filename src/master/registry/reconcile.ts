@@ -38,13 +38,13 @@ export interface ReconcileHost {
 export function reconcileReportedTasks(host: ReconcileHost, agentId: string, reported: ReportedTasks, nowMs: number, known: readonly KnownTaskReport[] = []): void {
   const { tables } = host;
   const epoch = (tables.agents.get(agentId)!.machine.context as AgentContext).sessionEpoch;
-  // Looked up by ids, never by a concatenated key (indexes.ts `taskOf`): a new leader applies
-  // 5,000 agents' re-registrations (50,000 tasks) in a burst. Reported tasks, held or adopted:
-  const heldReported = new Set<TaskEntry>();
+  // Each key is built once: a fresh concatenated key is flattened and hashed on every use, and a
+  // new leader applies 5,000 agents' re-registrations (50,000 tasks) in a burst.
+  const reportedKeys = new Set<string>();
   const lookUp = (frameworkId: string, taskId: string): TaskEntry | undefined => {
-    const entry = tables.taskOf(frameworkId, taskId);
-    if (entry) heldReported.add(entry);
-    return entry;
+    const key = taskKey(frameworkId, taskId);
+    reportedKeys.add(key);
+    return tables.tasks.get(key);
   };
   // Every reported task is looked up before any moves: ending one task may push older terminal
   // ones out of the completed history, and a task looked up after that would be adopted as new.
@@ -52,7 +52,7 @@ export function reconcileReportedTasks(host: ReconcileHost, agentId: string, rep
   const knownEntries = known.map((task) => lookUp(task.frameworkId, task.taskId));
   reported.forEach((task, i) => {
     const entry = reportedEntries[i];
-    if (!entry) heldReported.add(adoptTask(tables, agentId, task, nowMs));
+    if (!entry) adoptTask(tables, agentId, task, nowMs);
     else reconcileHeldTask(host, agentId, epoch, entry, task.state, nowMs);
   });
   known.forEach((task, i) => {
@@ -69,9 +69,8 @@ export function reconcileReportedTasks(host: ReconcileHost, agentId: string, rep
   });
   // Unreported tasks are lost only after the reported ones were looked up (see above).
   for (const key of tables.liveTaskKeysOnAgent(agentId)) {
-    const entry = tables.tasks.get(key)!;
-    if (heldReported.has(entry)) continue;
-    host.moveTask(entry, host.forFramework(key, 'TASK_LOST', 'TASK_GONE'), 'REASON_AGENT_REREGISTERED', 'master', null, nowMs, 'the agent re-registered without this task');
+    if (reportedKeys.has(key)) continue;
+    host.moveTask(tables.tasks.get(key)!, host.forFramework(key, 'TASK_LOST', 'TASK_GONE'), 'REASON_AGENT_REREGISTERED', 'master', null, nowMs, 'the agent re-registered without this task');
   }
   resendRequestedKills(host, agentId, epoch);
 }
@@ -103,8 +102,7 @@ function resendRequestedKills(host: ReconcileHost, agentId: string, epoch: numbe
   }
 }
 
-/** Inserts a reported task the registry does not hold; returns its new entry. */
-function adoptTask(tables: RegistryTables, agentId: string, reported: ReportedTasks[number], nowMs: number): TaskEntry {
+function adoptTask(tables: RegistryTables, agentId: string, reported: ReportedTasks[number], nowMs: number): void {
   const { spec } = reported;
   const first = initial(taskMachine, { taskId: spec.taskId, frameworkId: spec.frameworkId, agentId, nowMs });
   const entry: TaskEntry = {
@@ -131,5 +129,4 @@ function adoptTask(tables: RegistryTables, agentId: string, reported: ReportedTa
     }
   }
   tables.insertTask(entry);
-  return entry;
 }

@@ -111,13 +111,16 @@ export class RegistryState implements StatePart, RegistryView {
     return this.tables.frameworks.values();
   }
   task(frameworkId: string, taskId: string): TaskEntry | undefined {
-    return this.tables.taskOf(frameworkId, taskId);
+    return this.tables.tasks.get(taskKey(frameworkId, taskId));
   }
   /** True when this agent's update `uuid` of the task is already recorded: proposing it again
    * would change nothing (the reducer answers `duplicate`). */
   hasRecordedUpdate(agentId: string, frameworkId: string, taskId: string, uuid: string): boolean {
-    const entry = this.tables.taskOf(frameworkId, taskId);
-    return entry !== undefined && entry.agentId === agentId && this.tables.hasSeenUuid(entry, uuid);
+    const key = taskKey(frameworkId, taskId);
+    return this.tables.tasks.get(key)?.agentId === agentId && this.isSeenUuid(key, uuid);
+  }
+  private isSeenUuid(key: string, uuid: string): boolean {
+    return this.tables.seenUuids.get(key)?.includes(uuid) ?? false;
   }
   /** Scalar amounts and port count of the framework's live tasks, kept current task by task (read-only). */
   liveCountsOfFramework(frameworkId: string): Readonly<ResourceCounts> {
@@ -185,7 +188,7 @@ export class RegistryState implements StatePart, RegistryView {
       agents: [...this.tables.agents.values()],
       frameworks: [...this.tables.frameworks.values()],
       tasks: this.tables.tasksInOrder(),
-      seen: this.tables.seenUuidsByKey(),
+      seen: [...this.tables.seenUuids],
       frameworkCounter: this.frameworkCounter,
     };
   }
@@ -198,7 +201,7 @@ export class RegistryState implements StatePart, RegistryView {
     for (const agent of snapshot.agents) this.tables.agents.set(agent.id, agent);
     for (const framework of snapshot.frameworks) this.tables.frameworks.set(framework.id, framework);
     for (const task of snapshot.tasks) this.tables.insertTask(task);
-    for (const [key, uuids] of snapshot.seen) this.tables.restoreSeenUuids(key, uuids);
+    for (const [key, uuids] of snapshot.seen) if (this.tables.tasks.has(key)) this.tables.seenUuids.set(key, uuids);
     this.frameworkCounter = snapshot.frameworkCounter;
   }
 
@@ -465,19 +468,25 @@ export class RegistryState implements StatePart, RegistryView {
   }
 
   private taskStatus(agentId: string, update: StatusRecord, source: 'agent' | 'master', nowMs: number): ApplyResult {
-    const entry = this.tables.taskOf(update.frameworkId, update.taskId);
+    const key = taskKey(update.frameworkId, update.taskId);
+    const entry = this.tables.tasks.get(key);
     if (!entry) return { ok: false, error: `unknown task ${update.taskId} of framework ${update.frameworkId}` };
     if (entry.agentId !== agentId) return { ok: false, error: `task ${update.taskId} is not on agent ${agentId}` };
-    if (update.uuid !== null && this.tables.hasSeenUuid(entry, update.uuid)) return { ok: true, value: { kind: 'status', outcome: 'duplicate' } satisfies RegistryResult };
+    if (update.uuid !== null && this.isSeenUuid(key, update.uuid)) return { ok: true, value: { kind: 'status', outcome: 'duplicate' } satisfies RegistryResult };
     const moved = this.moveTask(entry, update.state, update.reason ?? null, source, update.uuid, nowMs, update.message, update);
     // Only an accepted update is remembered: a re-sent ignored one (say TASK_KILLED after the
     // registry recorded TASK_LOST) must be ignored again, not forwarded as a "duplicate".
-    if (moved && update.uuid !== null) this.tables.recordSeenUuid(entry, update.uuid, this.maxSeen);
+    if (moved && update.uuid !== null) {
+      const seen = this.tables.seenUuids.get(key) ?? [];
+      seen.push(update.uuid);
+      if (seen.length > this.maxSeen) seen.shift();
+      this.tables.seenUuids.set(key, seen);
+    }
     return { ok: true, value: { kind: 'status', outcome: moved ? 'accepted' : 'ignored' } satisfies RegistryResult };
   }
 
   private killTask(frameworkId: string, taskId: string, nowMs: number): ApplyResult {
-    const entry = this.tables.taskOf(frameworkId, taskId);
+    const entry = this.tables.tasks.get(taskKey(frameworkId, taskId));
     if (!entry || isTerminalTaskState(entry.state)) return { ok: false, error: `no live task ${taskId} of framework ${frameworkId}` };
     const moved = step(taskMachine, entry.machine as StoredSnapshot<TaskContext>, { type: 'task.killRequested', nowMs, reason: 'framework' });
     if (!moved.handled) return { ok: false, error: `task ${taskId} cannot be killed now` };

@@ -2,8 +2,7 @@
  * Registry invariants under random command histories. Goal: whatever order commands arrive in,
  * (1) an agent's live tasks never use more than it has, (2) a terminal task never changes state
  * (unless its id is launched anew), (3) a rejected command or a repeated status uuid changes
- * nothing, (4) apply is deterministic and a snapshot taken midway restores to the same registry,
- * (5) a task looked up by its ids is the one the canonical table lists.
+ * nothing, (4) apply is deterministic and a snapshot taken midway restores to the same registry.
  * Method: fast-check histories over two agents and two frameworks (one partition-aware).
  */
 import { fc, test } from '@fast-check/vitest';
@@ -87,9 +86,6 @@ describe('registry properties', () => {
         for (const kind of ['cpus', 'mem', 'disk', 'gpus'] as const) expect(counts[kind]).toBeCloseTo(used[kind], 6);
         // Ports count per task: the same port number on two agents is two ports held.
         expect(counts.ports).toBe(r.registry.tasksOf(fw).live.reduce((sum, task) => sum + portCount(amountsOf(task.resources).ports), 0));
-        // Lookups by id (a second index) find exactly the tasks the canonical table lists.
-        const { live, completed } = r.registry.tasksOf(fw);
-        for (const id of TASKS) expect(r.registry.task(fw, id)).toBe([...live, ...completed].find((task) => task.taskId === id));
       }
       const relaunched = command.t === 'reg.task.launch' && result.ok ? new Set(command.tasks.map((t) => `${t.frameworkId}/${t.taskId}`)) : new Set<string>();
       for (const [key, state] of terminalBefore) {
