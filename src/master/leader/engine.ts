@@ -107,9 +107,9 @@ export class MasterEngine {
       version: context.version,
     });
     this.session = session;
-    session.start().then(() => {
+    session.start(() => {
       if (this.session === session && session.ready) this.gateway?.announce(session);
-    }, (error: Error) => {
+    }).then(undefined, (error: Error) => {
       this.options.logger.warn({ err: error, term }, 'leader services did not start');
       if (this.session !== session) return;
       session.stop('leader services did not start');
