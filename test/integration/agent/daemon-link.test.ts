@@ -82,8 +82,12 @@ describe('agent daemon ↔ master', () => {
     expect(d.agent.task('t1')?.spec.limits).toEqual({ cpus: 0.5, memMb: 64 });
     m.send({ t: 'ack', term: 1, taskId: 't1', uuid: finished.uuid });
     await waitFor('no pending updates', () => (d.agent.updates.pending().length === 0 ? true : undefined));
+    // A retry the agent sent just before the ack reached it may still be on the wire: frames
+    // keep their order, so once two more heartbeats are in, anything sent before is in too.
+    const synced = m.of('heartbeat').length;
+    await waitFor('frames in flight delivered', () => (m.of('heartbeat').length >= synced + 2 ? true : undefined));
     const sentBefore = statuses(m, 't1').length;
-    // Retries run every 100–400 ms here: wait for two heartbeats' worth of frames and look again.
+    // Retries run every 100–400 ms here: wait for five heartbeats' worth of frames and look again.
     const beats = m.of('heartbeat').length;
     await waitFor('more heartbeats', () => (m.of('heartbeat').length >= beats + 5 ? true : undefined));
     expect(statuses(m, 't1').length).toBe(sentBefore);
