@@ -4,14 +4,13 @@
  * timeout, and a wait that gave up left the update recorded but never relayed to its framework.
  */
 import { describe, expect, it } from 'vitest';
-import { AllocatorPool } from '../../../src/allocator/pool.js';
 import { decode } from '../../../src/lib/codec.js';
 import { SystemClock } from '../../../src/lib/clock.js';
-import { silentLogger } from '../../../src/lib/log.js';
-import { AGENT_PROPOSAL_TIMEOUT_MS, DEFAULT_ENGINE_SETTINGS, LeaderSession, type SessionDeps } from '../../../src/master/leader/session.js';
+import { AGENT_PROPOSAL_TIMEOUT_MS, LeaderSession } from '../../../src/master/leader/session.js';
 import type { RegistryCommand } from '../../../src/master/registry/commands.js';
 import { RegistryState } from '../../../src/master/registry/state.js';
 import { T0 } from './registry-helpers.js';
+import { sessionDeps } from './session-helpers.js';
 
 function session(): { session: LeaderSession; proposed: Array<{ t: string; timeoutMs: number | undefined }> } {
   const proposed: Array<{ t: string; timeoutMs: number | undefined }> = [];
@@ -25,18 +24,7 @@ function session(): { session: LeaderSession; proposed: Array<{ t: string; timeo
       return { ok: true, value: accepted };
     },
   };
-  const deps = {
-    node,
-    registry: new RegistryState(),
-    pool: new AllocatorPool({ mode: 'inline' }),
-    clock: new SystemClock(),
-    logger: silentLogger(),
-    settings: DEFAULT_ENGINE_SETTINGS,
-    term: 2,
-    httpAddress: '127.0.0.1:1',
-    version: 'test',
-  } as unknown as SessionDeps;
-  return { session: new LeaderSession(deps), proposed };
+  return { session: new LeaderSession(sessionDeps(node, new RegistryState(), new SystemClock())), proposed };
 }
 
 const status = (taskId: string): RegistryCommand => ({

@@ -8,14 +8,13 @@
  * on a manual clock.
  */
 import { describe, expect, it } from 'vitest';
-import { AllocatorPool } from '../../../src/allocator/pool.js';
 import { decode } from '../../../src/lib/codec.js';
-import { silentLogger } from '../../../src/lib/log.js';
-import { DEFAULT_ENGINE_SETTINGS, LeaderSession, type SessionDeps } from '../../../src/master/leader/session.js';
+import { DEFAULT_ENGINE_SETTINGS, LeaderSession } from '../../../src/master/leader/session.js';
 import type { RegistryCommand } from '../../../src/master/registry/commands.js';
 import { RegistryState } from '../../../src/master/registry/state.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { T0 } from './registry-helpers.js';
+import { sessionDeps } from './session-helpers.js';
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
@@ -43,18 +42,7 @@ function setup() {
       return new Promise((resolve) => held.push(() => resolve(result())));
     },
   };
-  const deps = {
-    node,
-    registry,
-    pool: new AllocatorPool({ mode: 'inline' }),
-    clock,
-    logger: silentLogger(),
-    settings: DEFAULT_ENGINE_SETTINGS,
-    term: 2,
-    httpAddress: '127.0.0.1:1',
-    version: 'test',
-  } as unknown as SessionDeps;
-  return { clock, registry, proposed, held, session: new LeaderSession(deps) };
+  return { clock, registry, proposed, held, session: new LeaderSession(sessionDeps(node, registry, clock)) };
 }
 
 describe('LeaderSession start', () => {
