@@ -77,7 +77,10 @@ export class ChronosFramework {
     const known = this.deps.part.frameworkId;
     const info: Record<string, unknown> = { user: 'root', name: 'chronos', failover_timeout: 1e9, checkpoint: true };
     if (known !== null) info.id = { value: known };
-    const call: V1Call = { type: 'SUBSCRIBE', subscribe: { framework_info: info } };
+    // With no run waiting, subscribe suppressed: offers made to us then would only be declined,
+    // and while they are out (until the next allocation interval) no other framework gets those
+    // agents; after a failover that held a re-subscribing framework's first offer back a second.
+    const call: V1Call = { type: 'SUBSCRIBE', subscribe: { framework_info: info, ...(this.hasQueuedRun() ? {} : { suppressed_roles: ['*'] }) } };
     if (known !== null) call.framework_id = { value: known };
     const sink = {
       send: (event: V1Event) => this.onEvent(event),
@@ -99,12 +102,19 @@ export class ChronosFramework {
           this.deps.propose({ t: 'run.framework', id: subscription.frameworkId }).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not record the chronos framework id'));
         }
         this.reconcile();
+        // A run queued while we subscribed found us unsubscribed and could not revive.
+        if (this.hasQueuedRun()) this.revive();
       },
       (error: unknown) => {
         this.subscribing = false;
         this.deps.logger.warn({ err: error }, 'chronos framework could not subscribe; retrying');
       },
     );
+  }
+
+  private hasQueuedRun(): boolean {
+    for (const run of this.deps.part.activeRuns()) if (run.machine.value === 'queued') return true;
+    return false;
   }
 
   /**
