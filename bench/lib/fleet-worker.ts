@@ -21,7 +21,7 @@ function census(aboveTerm: number, countTasks: boolean): FleetCensus {
     const { state, highestTerm, stats } = agent.link;
     states[state] = (states[state] ?? 0) + 1;
     if (state === 'registered') registered++;
-    if (state === 'registered' && highestTerm > aboveTerm) back++;
+    if (isBack(agent, aboveTerm)) back++;
     dials += stats.dials;
     standby += agent.link.standbyLinks;
     adoptions += stats.adoptions;
@@ -30,10 +30,15 @@ function census(aboveTerm: number, countTasks: boolean): FleetCensus {
   return { agents: fleet.agents.length, registered, back, running, dials, standby, adoptions, states };
 }
 
-/** Agents registered with a term above `aboveTerm`: only what `whenBack` needs, kept cheap. */
+/** Registered with a master whose term is above `aboveTerm` (a new leader's, after a kill). */
+function isBack(agent: (typeof fleet.agents)[number], aboveTerm: number): boolean {
+  return agent.link.state === 'registered' && agent.link.highestTerm > aboveTerm;
+}
+
+/** Agents back: only what `whenBack` needs, kept cheap. */
 function countBack(aboveTerm: number): number {
   let back = 0;
-  for (const agent of fleet.agents) if (agent.link.state === 'registered' && agent.link.highestTerm > aboveTerm) back++;
+  for (const agent of fleet.agents) if (isBack(agent, aboveTerm)) back++;
   return back;
 }
 

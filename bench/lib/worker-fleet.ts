@@ -95,7 +95,8 @@ export class WorkerFleet {
    * When the first agent (`first`) or every agent (`all`) is registered with a term above
    * `aboveTerm`, as an instant of this thread's `performance.now()`. Each worker watches its own
    * agents with a light count every few milliseconds: polling a full census from here as often
-   * took a fifth of the fleet thread's time in the very window being measured.
+   * took ≈ 7 % of the fleet thread's time in the very window being measured (a fifth in its
+   * busiest second).
    */
   async whenBack(aboveTerm: number, which: 'first' | 'all', timeoutMs: number): Promise<number> {
     const instants = (await Promise.all(this.workers.map((w) => this.ask(w, { t: 'whenBack', aboveTerm, which, timeoutMs })))) as number[];
