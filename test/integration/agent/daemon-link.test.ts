@@ -73,7 +73,8 @@ describe('agent daemon ↔ master', () => {
     expect(hello.agentId).toBeUndefined();
     expect(hello.attributes).toEqual({ rack: 'r1' });
     expect(hello.resources.map((r) => r.name).sort()).toEqual(['cpus', 'disk', 'mem', 'ports']);
-    expect(await d.agent.agentId()).toBe('fake-S1');
+    // The link reports `registered` before the agent has checkpointed its new id.
+    expect(await waitFor('agent id checkpointed', async () => (await d.agent.agentId()) ?? undefined)).toBe('fake-S1');
 
     m.send({ t: 'runTask', term: 1, task: task('t1', 'echo hi'), resources: parseResources('cpus:0.5;mem:64') });
     const running = await waitFor('TASK_RUNNING', () => statuses(m, 't1').find((u) => u.state === 'TASK_RUNNING'));
