@@ -8,6 +8,8 @@ import type { Clock, TimerHandle } from '../lib/clock.js';
 import type { StatusUpdate } from './types.js';
 import { DEFAULT_RETRY_POLICY, UpdateStreams, type RetryPolicy } from './update-streams.js';
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Where updates go (the master connection, later). Fire-and-forget: the ack comes separately. */
 export interface StatusUpdateSink {
   send(update: StatusUpdate): void;
@@ -60,9 +62,10 @@ export class StatusUpdateManager {
     return true;
   }
 
-  /** Re-sends every outstanding head now (after registering with a new master). */
-  resendAll(): void {
-    this.dispatch(this.streams.resendAll(this.now()));
+  /** Re-sends every outstanding head now (after registering with a new master), except those
+   * the master has `recorded` (their retry timers restart all the same). */
+  resendAll(recorded: ReadonlySet<string> = NONE): void {
+    this.dispatch(this.streams.resendAll(this.now(), recorded));
   }
 
   /** Unacknowledged updates, per task in order. */

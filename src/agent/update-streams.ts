@@ -101,12 +101,16 @@ export class UpdateStreams {
     return out;
   }
 
-  /** Every outstanding head, now (after (re)registration with a master); backoff restarts. */
-  resendAll(nowMs: number): StatusUpdate[] {
+  /**
+   * Every outstanding head, now (after (re)registration with a master); backoff restarts. Those
+   * in `skip` (the master has them and nobody to relay them to) are not returned, but their retry
+   * is re-armed as if they had been sent.
+   */
+  resendAll(nowMs: number, skip: ReadonlySet<string>): StatusUpdate[] {
     const out: StatusUpdate[] = [];
     for (const stream of this.streams.values()) {
       stream.delayMs = this.policy.minMs;
-      out.push(...this.outstanding(stream, nowMs));
+      for (const update of this.outstanding(stream, nowMs)) if (!skip.has(update.uuid)) out.push(update);
     }
     return out;
   }

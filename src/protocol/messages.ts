@@ -18,7 +18,14 @@
  *                      this agent the leader answers `reportInFull` and the agent says hello
  *                      again with every task's spec (`tasks`), which the registry can adopt.
  *  leader → agent:     `notLeader { leaderHint }` and closes, when it loses leadership
- *  leader → agent:     `registered { agentId, term, heartbeatIntervalMs }`
+ *  leader → agent:     `registered { agentId, term, heartbeatIntervalMs }`; the agent then
+ *                      re-sends each task's oldest unacknowledged update (Mesos does the same),
+ *                      except those the leader lists as `recorded`: a task reported with its
+ *                      `pending` uuid, which the registry has recorded already and whose
+ *                      framework is not subscribed here. The leader would have nothing to do with
+ *                      such a re-send (no Raft round, no one to relay it to): after a takeover,
+ *                      before frameworks re-subscribe, that was every agent's every update. Their
+ *                      retry timers restart all the same, so they reach the framework as before.
  *  agent → leader:     `heartbeat` every heartbeatIntervalMs; the leader answers `pong`
  *                      unless it is marked `quiet` (the agent heard from the leader within the
  *                      last interval); the agent treats a leader silent for a few intervals as
@@ -68,6 +75,9 @@ export interface ReportedTask {
   state: StatusUpdate['state'];
   /** Resources the master gave the task (echoed back so a new leader can account them). */
   resources?: WireResource[];
+  /** uuid of the task's oldest unacknowledged update, the one re-sent after registering (added
+   * after v1, additive; see `recorded`). */
+  pending?: string;
 }
 
 /** A task reported by id and state only. */
@@ -75,6 +85,8 @@ export interface KnownTask {
   frameworkId: string;
   taskId: string;
   state: StatusUpdate['state'];
+  /** As ReportedTask's. */
+  pending?: string;
 }
 
 export type AgentToMaster =
@@ -102,7 +114,10 @@ export type AgentToMaster =
   | { t: 'refused'; agentId: string; term: number; highestTerm: number; what: string };
 
 export type MasterToAgent =
-  | { t: 'registered'; agentId: string; term: number; heartbeatIntervalMs: number; leaderId: string }
+  /** `recorded` (added after v1, additive): uuids among the hello's `pending` that this leader has
+   * recorded already and has no subscribed framework to relay to. The agent does not re-send those
+   * now; their retry timers restart as for the rest. */
+  | { t: 'registered'; agentId: string; term: number; heartbeatIntervalMs: number; leaderId: string; recorded?: string[] }
   | { t: 'notLeader'; leaderHint: string | null }
   /** On a standby link: this master now leads `term` and takes hellos on this link. */
   | { t: 'leading'; term: number; leaderId: string }

@@ -26,21 +26,23 @@ export class AgentHost implements LinkHost {
   async describe(): Promise<HelloBody> {
     const { agent } = this.options;
     const agentId = await agent.agentId();
-    const unacknowledged = new Set(agent.updates.pending().map((u) => u.taskId));
+    // Each task's oldest unacknowledged update: the one re-sent after registering.
+    const pendingHeads = new Map<string, string>();
+    for (const update of agent.updates.pending()) if (!pendingHeads.has(update.taskId)) pendingHeads.set(update.taskId, update.uuid);
     return {
       ...(agentId ? { agentId } : {}),
       hostname: this.options.hostname,
       httpAddress: this.options.httpAddress,
       resources: this.options.resources,
       attributes: this.options.attributes,
-      tasks: reportedTasks(agent.tasks(), unacknowledged),
+      tasks: reportedTasks(agent.tasks(), pendingHeads),
     };
   }
 
-  async registered(agentId: string): Promise<void> {
+  async registered(agentId: string, info: { recorded: ReadonlySet<string> }): Promise<void> {
     const { agent } = this.options;
     if ((await agent.agentId()) !== agentId) await agent.setAgentId(agentId);
-    agent.updates.resendAll();
+    agent.updates.resendAll(info.recorded);
   }
 
   saveHighestTerm(term: number): Promise<void> {

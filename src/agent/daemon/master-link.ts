@@ -47,8 +47,9 @@ export type MasterCommand = Extract<MasterToAgent, { t: 'runTask' | 'killTask' |
 /** The agent behind the link. */
 export interface LinkHost {
   describe(): Promise<HelloBody> | HelloBody;
-  /** Registered (again): persist the id, then re-send unacknowledged updates. */
-  registered(agentId: string, info: { term: number; leaderId: string; master: string }): Promise<void> | void;
+  /** Registered (again): persist the id, then re-send unacknowledged updates, except the ones
+   * the leader says it has `recorded` and cannot relay now (their retry timers restart). */
+  registered(agentId: string, info: { term: number; leaderId: string; master: string; recorded: ReadonlySet<string> }): Promise<void> | void;
   command(command: MasterCommand): Promise<void> | void;
   /** Persist the highest term seen before any command of that term has effects. */
   saveHighestTerm(term: number): Promise<void> | void;
@@ -318,7 +319,9 @@ export class MasterLink {
     try {
       const body = await this.options.host.describe();
       const compact = !full && body.agentId !== undefined && body.tasks.length > 0;
-      const tasks = compact ? { tasks: [], known: body.tasks.map((task) => ({ frameworkId: task.spec.frameworkId, taskId: task.spec.taskId, state: task.state })) } : {};
+      const tasks = compact
+        ? { tasks: [], known: body.tasks.map((task) => ({ frameworkId: task.spec.frameworkId, taskId: task.spec.taskId, state: task.state, ...(task.pending !== undefined ? { pending: task.pending } : {}) })) }
+        : {};
       connection.send({ t: 'hello', version: AGENT_PROTOCOL_VERSION, ...body, ...tasks, highestTerm: this.highest });
     } catch (error) {
       this.log.error({ err: error }, 'cannot describe the agent for hello');
@@ -340,7 +343,8 @@ export class MasterLink {
     this.log.info({ agentId: message.agentId, master: address, leaderId: message.leaderId, term: message.term }, 'registered with the leading master');
     this.startHeartbeats(connection, message.heartbeatIntervalMs);
     this.standby?.retarget(address);
-    await this.options.host.registered(message.agentId, { term: message.term, leaderId: message.leaderId, master: address });
+    const recorded = new Set(Array.isArray(message.recorded) ? message.recorded.filter((uuid) => typeof uuid === 'string') : []);
+    await this.options.host.registered(message.agentId, { term: message.term, leaderId: message.leaderId, master: address, recorded });
     return true;
   }
 

@@ -8,12 +8,16 @@ import { scalarOf } from './resources.js';
 
 /**
  * Tasks for `hello`: every live task, plus terminal ones whose updates the master has not yet
- * acknowledged (so a new leader learns how they ended).
+ * acknowledged (so a new leader learns how they ended), each with the uuid of its oldest
+ * unacknowledged update (`pendingHeads`: task id → uuid) when it has one.
  */
-export function reportedTasks(records: readonly TaskRecord[], unacknowledgedTaskIds: ReadonlySet<string>): ReportedTask[] {
+export function reportedTasks(records: readonly TaskRecord[], pendingHeads: ReadonlyMap<string, string>): ReportedTask[] {
   return records
-    .filter((r) => r.phase !== 'terminal' || unacknowledgedTaskIds.has(r.spec.taskId))
-    .map((r) => ({ spec: r.spec, state: r.lastState, ...(r.spec.resources ? { resources: r.spec.resources } : {}) }));
+    .filter((r) => r.phase !== 'terminal' || pendingHeads.has(r.spec.taskId))
+    .map((r) => {
+      const pending = pendingHeads.get(r.spec.taskId);
+      return { spec: r.spec, state: r.lastState, ...(r.spec.resources ? { resources: r.spec.resources } : {}), ...(pending !== undefined ? { pending } : {}) };
+    });
 }
 
 /**

@@ -130,10 +130,15 @@ export class SimAgent implements LinkHost {
   }
 
   describe(): HelloBody {
-    const unacknowledged = new Set([...this.pending.values()].map((u) => u.taskId));
+    // Each task's oldest unacknowledged update (the map keeps insertion order).
+    const pendingHeads = new Map<string, string>();
+    for (const update of this.pending.values()) if (!pendingHeads.has(update.taskId)) pendingHeads.set(update.taskId, update.uuid);
     const tasks: ReportedTask[] = [...this.tasks.values()]
-      .filter((t) => !TERMINAL.has(t.state) || unacknowledged.has(t.spec.taskId))
-      .map((t) => ({ spec: t.spec, state: t.state, resources: t.resources }));
+      .filter((t) => !TERMINAL.has(t.state) || pendingHeads.has(t.spec.taskId))
+      .map((t) => {
+        const pending = pendingHeads.get(t.spec.taskId);
+        return { spec: t.spec, state: t.state, resources: t.resources, ...(pending !== undefined ? { pending } : {}) };
+      });
     return {
       ...(this.storedId ? { agentId: this.storedId } : {}),
       hostname: this.options.hostname ?? this.options.name,
@@ -144,10 +149,12 @@ export class SimAgent implements LinkHost {
     };
   }
 
-  registered(agentId: string): void {
+  registered(agentId: string, info: { recorded: ReadonlySet<string> }): void {
     this.storedId = agentId;
-    // Re-send every unacknowledged update (the real agent sends each task's oldest; the master copes with both).
-    for (const update of this.pending.values()) this.link.sendStatus(update);
+    // Re-send every unacknowledged update (the real agent sends each task's oldest; the master
+    // copes with both) but those the leader has recorded and cannot relay now. Simulated agents
+    // have no retry timer: a re-registration is their only re-send.
+    for (const update of this.pending.values()) if (!info.recorded.has(update.uuid)) this.link.sendStatus(update);
   }
 
   saveHighestTerm(): void {

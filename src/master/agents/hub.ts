@@ -29,6 +29,8 @@ export interface HubHost {
   propose(command: RegistryCommand): Promise<RegistryResult>;
   /** Sends the agent's update to its framework; false when the framework has no live stream. */
   forwardAgentUpdate(agentId: string, update: StatusUpdate): boolean;
+  /** True when the framework has a live stream here (an update would reach it). */
+  canForwardTo(frameworkId: string): boolean;
   /** An agent joined or came back: worth an allocation cycle. */
   agentsChanged(): void;
   /** The agent's connection closed: its outstanding offers must be rescinded (Mesos deactivates
@@ -202,7 +204,8 @@ export class AgentHub {
       unlink();
       return null;
     }
-    connection.send({ t: 'registered', agentId, term, heartbeatIntervalMs: this.host.agentHeartbeatMs, leaderId: this.host.leaderId });
+    const recorded = this.recordedUnforwardable(agentId, hello);
+    connection.send({ t: 'registered', agentId, term, heartbeatIntervalMs: this.host.agentHeartbeatMs, leaderId: this.host.leaderId, ...(recorded.length > 0 ? { recorded } : {}) });
     this.host.logger.debug({ agentId, reregistered: hello.agentId !== undefined, held: link.held?.length ?? 0 }, 'agent registered');
     const held = link.held ?? [];
     link.held = null;
@@ -262,6 +265,21 @@ export class AgentHub {
       }
     }
     return { tasks, known };
+  }
+
+  /**
+   * The `pending` uuids of the hello that the registry has recorded and whose framework has no
+   * stream here: re-sent now, each would only be looked up and dropped (messages.ts `recorded`).
+   */
+  private recordedUnforwardable(agentId: string, hello: Extract<AgentToMaster, { t: 'hello' }>): string[] {
+    const recorded: string[] = [];
+    const consider = (frameworkId: unknown, taskId: unknown, uuid: unknown): void => {
+      if (typeof uuid !== 'string' || typeof frameworkId !== 'string' || typeof taskId !== 'string') return;
+      if (!this.host.canForwardTo(frameworkId) && this.host.registry.hasRecordedUpdate(agentId, frameworkId, taskId, uuid)) recorded.push(uuid);
+    };
+    if (Array.isArray(hello.known)) for (const task of hello.known) consider(task?.frameworkId, task?.taskId, task?.pending);
+    if (Array.isArray(hello.tasks)) for (const task of hello.tasks) consider(task?.spec?.frameworkId, task?.spec?.taskId, task?.pending);
+    return recorded;
   }
 
   private stillLive(frameworkId: string, taskId: string): boolean {

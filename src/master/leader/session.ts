@@ -241,10 +241,14 @@ export class LeaderSession implements HubHost {
     );
   }
 
+  canForwardTo(frameworkId: string): boolean {
+    return this.subscriptions.get(frameworkId) !== undefined;
+  }
+
   forwardAgentUpdate(agentId: string, update: StatusUpdate): boolean {
-    // After a takeover agents re-send every unacknowledged update before most frameworks are
-    // back: building events nobody receives was a quarter of the new leader's time on them (profiled).
-    if (!this.subscriptions.get(update.frameworkId)) return false;
+    // Updates re-sent to a framework that is not back yet: building events nobody receives was a
+    // quarter of a new leader's time on them (profiled).
+    if (!this.canForwardTo(update.frameworkId)) return false;
     const framework = this.registry.framework(update.frameworkId);
     return this.subscriptions.send(
       update.frameworkId,

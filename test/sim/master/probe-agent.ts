@@ -34,9 +34,9 @@ export class ProbeAgent extends SimAgent {
     return { ...body, tasks: [...body.tasks, { spec, state: 'TASK_RUNNING', resources: huge }] };
   }
 
-  override registered(agentId: string, info?: { term: number }): void {
-    this.observer.registered(this, agentId, info?.term ?? -1);
-    super.registered(agentId);
+  override registered(agentId: string, info: { term?: number; recorded: ReadonlySet<string> }): void {
+    this.observer.registered(this, agentId, info.term ?? -1);
+    super.registered(agentId, info);
   }
 
   override command(command: MasterCommand): void {

@@ -74,16 +74,23 @@ describe('MasterLink', () => {
   it('re-registers with its tasks by id and state, and in full when the master asks', async () => {
     const t = setup(() => 'connect');
     const spec = { taskId: 't1', frameworkId: 'f1', command: { shell: true, value: 'x' } };
-    const tasks = [{ spec, state: 'TASK_RUNNING' as const }];
+    const tasks = [{ spec, state: 'TASK_RUNNING' as const, pending: 'u1' }, { spec: { ...spec, taskId: 't2' }, state: 'TASK_RUNNING' as const }];
     (t.link as unknown as { options: { host: LinkHost } }).options.host.describe = () => ({ agentId: 'A1', hostname: 'h', httpAddress: 'h:1', resources: [], attributes: {}, tasks });
     t.link.start();
     await flush();
     const c = t.connections[0]!;
-    expect(c.sent[0]).toMatchObject({ t: 'hello', agentId: 'A1', tasks: [], known: [{ frameworkId: 'f1', taskId: 't1', state: 'TASK_RUNNING' }] });
+    expect(c.sent[0]).toMatchObject({ t: 'hello', agentId: 'A1', tasks: [], known: [{ frameworkId: 'f1', taskId: 't1', state: 'TASK_RUNNING', pending: 'u1' }, { frameworkId: 'f1', taskId: 't2', state: 'TASK_RUNNING' }] });
+    expect((c.sent[0] as { known: object[] }).known[1]).not.toHaveProperty('pending');
     c.deliver({ t: 'reportInFull' });
     await flush();
     expect(c.sent[1]).toMatchObject({ t: 'hello', agentId: 'A1', tasks });
     expect(c.sent[1]).not.toHaveProperty('known');
+    // The leader's `recorded` list reaches the host as a set (anything but strings dropped).
+    const told: Array<ReadonlySet<string>> = [];
+    (t.link as unknown as { options: { host: LinkHost } }).options.host.registered = (_id, info) => void told.push(info.recorded);
+    c.deliver({ ...registered(1), recorded: ['u1', 7 as unknown as string] } as MasterToAgent);
+    await flush();
+    expect(told.map((set) => [...set])).toEqual([['u1']]);
     await t.link.stop();
   });
 

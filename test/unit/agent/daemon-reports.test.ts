@@ -22,8 +22,8 @@ const records: TaskRecord[] = [
 
 describe('reportedTasks / liveTasksOf', () => {
   it('reports live tasks and terminal ones with unacknowledged updates', () => {
-    const reported = reportedTasks(records, new Set(['done-unacked']));
-    expect(reported.map((t) => [t.spec.taskId, t.state])).toEqual([['live', 'TASK_RUNNING'], ['done-unacked', 'TASK_FINISHED']]);
+    const reported = reportedTasks(records, new Map([['done-unacked', 'u1']]));
+    expect(reported.map((t) => [t.spec.taskId, t.state, t.pending])).toEqual([['live', 'TASK_RUNNING', undefined], ['done-unacked', 'TASK_FINISHED', 'u1']]);
     expect(reported[0]!.resources).toEqual(parseResources('cpus:1'));
     expect(reported[1]!.resources).toBeUndefined();
     expect(liveTasksOf(records, 'f1')).toEqual(['live']);

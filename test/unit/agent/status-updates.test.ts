@@ -56,7 +56,7 @@ describe('UpdateStreams (pure)', () => {
     expect(streams.enqueue(running, 0)).toEqual([running]);
     expect(streams.enqueue(finished, 1)).toEqual([finished]);
     expect(streams.due(10)).toEqual([running, finished]);
-    expect(streams.resendAll(11)).toEqual([running, finished]);
+    expect(streams.resendAll(11, new Set())).toEqual([running, finished]);
   });
 
   it('acknowledging the terminal update ends the stream: earlier unacknowledged updates are superseded', () => {
@@ -90,6 +90,20 @@ describe('UpdateStreams (pure)', () => {
     const sendTimes: number[] = [];
     for (let now = 0; now <= 200; now++) if (streams.due(now).length > 0) sendTimes.push(now);
     expect(sendTimes).toEqual([10, 30, 70, 120, 170]);
+  });
+
+  it('after registering, heads the master has recorded are not re-sent now, but their retry restarts like the others', () => {
+    const streams = new UpdateStreams({ minMs: 10, maxMs: 100 });
+    const a1 = update('a');
+    const b1 = update('b');
+    streams.enqueue(a1, 0);
+    streams.enqueue(b1, 0);
+    expect(streams.due(10)).toEqual([a1, b1]);
+    expect(streams.due(30)).toEqual([a1, b1]);
+    // Backoff is at 40 ms now; a registration at 35 restarts it at 10 for both.
+    expect(streams.resendAll(35, new Set([a1.uuid]))).toEqual([b1]);
+    expect(streams.nextDeadlineMs()).toBe(45);
+    expect(streams.due(45)).toEqual([a1, b1]);
   });
 
   it('a stuck task does not block another task', () => {

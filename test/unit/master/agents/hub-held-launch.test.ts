@@ -36,6 +36,7 @@ describe('AgentHub: launches held during a re-registration', () => {
         return { kind: 'agent', agentId: 'a1' };
       },
       forwardAgentUpdate: () => true,
+      canForwardTo: () => true,
       agentsChanged: () => undefined,
       agentLinkClosed: () => undefined,
     };

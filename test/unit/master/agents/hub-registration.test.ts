@@ -27,6 +27,7 @@ function host(onPropose: (command: RegistryCommand, hub: AgentHub) => Promise<Re
     maxMissedHeartbeats: 15,
     propose: (command) => onPropose(command, hub!),
     forwardAgentUpdate: (agentId, update) => forwarded.push({ agentId, update }) > 0,
+    canForwardTo: () => true,
     agentsChanged: () => undefined,
     agentLinkClosed: () => undefined,
   };
@@ -163,6 +164,34 @@ describe('AgentHub registration', () => {
     expect(forwarded.map((f) => f.update.uuid)).toEqual(['u-running', 'u-finished']);
     // Only the new update went through Raft.
     expect(proposed.filter((c) => c.t === 'reg.task.status').map((c) => (c as { update: { uuid: string } }).update.uuid)).toEqual(['u-finished']);
+  });
+
+  it('answers `registered` with the pending updates it has recorded and no framework to relay to, so the agent need not re-send them', async () => {
+    const r = new TestRegistry();
+    r.registerAgent('a1');
+    const fw = r.subscribe();
+    for (const task of ['t1', 't2', 't3']) r.launch(fw, task);
+    r.status(fw, 't1', 'TASK_RUNNING', 'u1-running');
+    r.status(fw, 't3', 'TASK_RUNNING', 'u3-running');
+    const { host: h, hub } = host(async () => ({ kind: 'agent', agentId: 'a1' }), r.registry);
+    const spec = (taskId: string) => ({ taskId, frameworkId: fw, command: { shell: true, value: 'x' } });
+    const reregister = async (): Promise<Record<string, unknown>> => {
+      const connection = new FakeConnection();
+      hub().accept(connection as unknown as AgentConnection);
+      connection.onMessage({
+        ...hello('a1'),
+        // t2's pending update is not recorded (the old leader lost it): that one must be re-sent.
+        known: [{ frameworkId: fw, taskId: 't1', state: 'TASK_RUNNING', pending: 'u1-running' }, { frameworkId: fw, taskId: 't2', state: 'TASK_RUNNING', pending: 'u2-running' }],
+        tasks: [{ spec: spec('t3'), state: 'TASK_RUNNING', pending: 'u3-running' }],
+      } as AgentToMaster);
+      await until(() => connection.sent.length >= 1);
+      return connection.sent[0] as Record<string, unknown>;
+    };
+    (h as { canForwardTo: HubHost['canForwardTo'] }).canForwardTo = () => false;
+    expect(await reregister()).toMatchObject({ t: 'registered', recorded: ['u1-running', 'u3-running'] });
+    // A subscribed framework gets re-sent updates relayed: the agent re-sends them all.
+    (h as { canForwardTo: HubHost['canForwardTo'] }).canForwardTo = () => true;
+    expect(await reregister()).not.toHaveProperty('recorded');
   });
 
   it('a refused re-registration leaves no link and tells the agent to shut down', async () => {
