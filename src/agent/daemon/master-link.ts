@@ -103,6 +103,9 @@ export class MasterLink {
   private seq = 0;
   private lastHeardMs = 0;
   private readonly standby: StandbyLinks | null;
+  /** The master whose registered link broke last, until the next registration retargets the
+   * standby links (standby-links.ts: it is redialled as down). */
+  private lostMaster: string | null = null;
   /** A standby link whose master announced it leads, waiting for the loop to take it. */
   private adopted: { connection: LinkConnection; address: string } | null = null;
   /** Counters for /metrics and tests. */
@@ -224,6 +227,7 @@ export class MasterLink {
         answered = true;
         if (outcome.registered) {
           lost = address;
+          this.lostMaster = address;
           cursor = cursorAfterLoss(masters, lost, random());
           failures = 0;
           rounds = { answered: 0, silent: 0 };
@@ -342,7 +346,8 @@ export class MasterLink {
     this.setState('registered');
     this.log.info({ agentId: message.agentId, master: address, leaderId: message.leaderId, term: message.term }, 'registered with the leading master');
     this.startHeartbeats(connection, message.heartbeatIntervalMs);
-    this.standby?.retarget(address);
+    this.standby?.retarget(address, this.lostMaster);
+    this.lostMaster = null;
     const recorded = new Set(Array.isArray(message.recorded) ? message.recorded.filter((uuid) => typeof uuid === 'string') : []);
     await this.options.host.registered(message.agentId, { term: message.term, leaderId: message.leaderId, master: address, recorded });
     return true;

@@ -48,8 +48,11 @@ export class StandbyLinks {
   /**
    * Registered with the master at `primary`: keep a standby link to every other master (first
    * dials spread over STANDBY_SPREAD_MS, so a fleet registering at once does not dial at once).
+   * `lost`, the master whose link to us just broke, is most likely down (a killed leader): it is
+   * dialled as if a dial had just been refused, on STANDBY_DOWN_BACKOFF. Dialled at once, the
+   * whole fleet's refused dials landed on the new leader's busiest seconds.
    */
-  retarget(primary: string): void {
+  retarget(primary: string, lost: string | null = null): void {
     if (this.stopped) return;
     for (const address of this.options.masters) {
       if (address === primary) {
@@ -57,9 +60,10 @@ export class StandbyLinks {
         continue;
       }
       if (!this.entries.has(address)) {
-        const entry: Entry = { connection: null, timer: null, failures: 0, down: false };
+        const entry: Entry = { connection: null, timer: null, failures: 0, down: address === lost };
         this.entries.set(address, entry);
-        this.schedule(address, entry, Math.floor(this.options.random() * STANDBY_SPREAD_MS));
+        if (entry.down) this.retry(address, entry);
+        else this.schedule(address, entry, Math.floor(this.options.random() * STANDBY_SPREAD_MS));
       }
     }
   }

@@ -105,8 +105,13 @@ describe('MasterLink standby links', () => {
     expect(t.link.master).toBe('m3:1');
     expect(t.link.stats.adoptions).toBe(1);
     expect(t.leaderDials()).toEqual(['m1:1']);
-    // Standby links now go to m1 and m2; the adopted one is the leader link.
+    // Standby links now go to m1 and m2; the adopted one is the leader link. m1, just lost, is
+    // dialled as a master that is down: not within the spread, after the down backoff.
     t.clock.advance(STANDBY_SPREAD_MS);
+    await flush();
+    expect(t.standbys().filter((c) => c !== m3).map((c) => c.address)).toEqual(['m2:1']);
+    expect(t.attempts.get('m1:1')).toBe(1);
+    t.clock.advance(backoffDelayMs(0, 0.5, STANDBY_DOWN_BACKOFF) - STANDBY_SPREAD_MS);
     await flush();
     expect(t.standbys().filter((c) => c !== m3).map((c) => c.address).sort()).toEqual(['m1:1', 'm2:1']);
     await t.link.stop();
