@@ -58,6 +58,12 @@ export type AgentCommand =
   | { t: 'frameworkMessage'; frameworkId: string; executorId: string; data: string }
   | { t: 'shutdown'; reason: string };
 
+/** A reported task's unacknowledged update that the registry has recorded. */
+interface RecordedPending {
+  frameworkId: string;
+  uuid: string;
+}
+
 /** `hello` outcome: the agent was asked to report its tasks in full and will say hello again. */
 const REPORT_IN_FULL = Symbol('reportInFull');
 
@@ -163,7 +169,8 @@ export class AgentHub {
       connection.close();
       return null;
     }
-    if (hello.known !== undefined && hello.known.length > 0 && !this.holdsAll(hello.agentId, hello.known)) {
+    const recordedPending = hello.known !== undefined && hello.known.length > 0 ? this.examineKnown(hello.agentId, hello.known) : [];
+    if (recordedPending === null) {
       // Tasks reported by id alone that the registry does not hold here cannot be adopted
       // without their specs: ask for them (the same link then says hello again).
       connection.send({ t: 'reportInFull' });
@@ -204,7 +211,7 @@ export class AgentHub {
       unlink();
       return null;
     }
-    const recorded = this.recordedUnforwardable(agentId, hello);
+    const recorded = this.unforwardable(agentId, recordedPending, hello.tasks);
     connection.send({ t: 'registered', agentId, term, heartbeatIntervalMs: this.host.agentHeartbeatMs, leaderId: this.host.leaderId, ...(recorded.length > 0 ? { recorded } : {}) });
     this.host.logger.debug({ agentId, reregistered: hello.agentId !== undefined, held: link.held?.length ?? 0 }, 'agent registered');
     const held = link.held ?? [];
@@ -242,13 +249,21 @@ export class AgentHub {
     return this.host.registry.task(frameworkId, taskId)?.agentId === agentId;
   }
 
-  /** True when the registry holds every one of these tasks on this agent. */
-  private holdsAll(agentId: string | undefined, reported: readonly KnownTask[]): boolean {
-    if (agentId === undefined) return false;
+  /**
+   * One pass over tasks reported by id: null unless the registry holds every one of them on this
+   * agent; else the reported `pending` updates it has already recorded (messages.ts `recorded`).
+   */
+  private examineKnown(agentId: string | undefined, reported: readonly KnownTask[]): RecordedPending[] | null {
+    if (agentId === undefined) return null;
+    const recorded: RecordedPending[] = [];
     for (const task of reported) {
-      if (typeof task?.frameworkId !== 'string' || typeof task.taskId !== 'string' || !this.holdsHere(agentId, task.frameworkId, task.taskId)) return false;
+      if (typeof task?.frameworkId !== 'string' || typeof task.taskId !== 'string') return null;
+      const pending = typeof task.pending === 'string' ? task.pending : undefined;
+      const standing = this.host.registry.reportedTask(agentId, task.frameworkId, task.taskId, pending);
+      if (standing === 'absent') return null;
+      if (standing === 'recorded') recorded.push({ frameworkId: task.frameworkId, uuid: pending! });
     }
-    return true;
+    return recorded;
   }
 
   /** Reported tasks the registry already holds on this agent go by id and state only (as do
@@ -268,17 +283,21 @@ export class AgentHub {
   }
 
   /**
-   * The `pending` uuids of the hello that the registry has recorded and whose framework has no
-   * stream here: re-sent now, each would only be looked up and dropped (messages.ts `recorded`).
+   * The recorded `pending` uuids (from `examineKnown`, and of tasks reported in full) whose
+   * framework has no stream here: re-sent now, each would only be looked up and dropped
+   * (messages.ts `recorded`). Subscriptions are judged now, after the re-registration applied.
    */
-  private recordedUnforwardable(agentId: string, hello: Extract<AgentToMaster, { t: 'hello' }>): string[] {
+  private unforwardable(agentId: string, known: readonly RecordedPending[], full: readonly ReportedTask[] | undefined): string[] {
     const recorded: string[] = [];
-    const consider = (frameworkId: unknown, taskId: unknown, uuid: unknown): void => {
-      if (typeof uuid !== 'string' || typeof frameworkId !== 'string' || typeof taskId !== 'string') return;
-      if (!this.host.canForwardTo(frameworkId) && this.host.registry.hasRecordedUpdate(agentId, frameworkId, taskId, uuid)) recorded.push(uuid);
-    };
-    if (Array.isArray(hello.known)) for (const task of hello.known) consider(task?.frameworkId, task?.taskId, task?.pending);
-    if (Array.isArray(hello.tasks)) for (const task of hello.tasks) consider(task?.spec?.frameworkId, task?.spec?.taskId, task?.pending);
+    for (const { frameworkId, uuid } of known) if (!this.host.canForwardTo(frameworkId)) recorded.push(uuid);
+    if (Array.isArray(full)) {
+      for (const task of full) {
+        const frameworkId = task?.spec?.frameworkId;
+        const taskId = task?.spec?.taskId;
+        if (typeof task?.pending !== 'string' || typeof frameworkId !== 'string' || typeof taskId !== 'string' || this.host.canForwardTo(frameworkId)) continue;
+        if (this.host.registry.reportedTask(agentId, frameworkId, taskId, task.pending) === 'recorded') recorded.push(task.pending);
+      }
+    }
     return recorded;
   }
 

@@ -119,6 +119,16 @@ export class RegistryState implements StatePart, RegistryView {
     const key = taskKey(frameworkId, taskId);
     return this.tables.tasks.get(key)?.agentId === agentId && this.isSeenUuid(key, uuid);
   }
+  /**
+   * Where the registry stands on a task an agent reports: not held on that agent, held, or held
+   * with the agent's `pending` update already recorded. One key for both tables (its hash is
+   * computed once): a new leader checks every task of a returning fleet this way.
+   */
+  reportedTask(agentId: string, frameworkId: string, taskId: string, pending: string | undefined): 'absent' | 'held' | 'recorded' {
+    const key = taskKey(frameworkId, taskId);
+    if (this.tables.tasks.get(key)?.agentId !== agentId) return 'absent';
+    return pending !== undefined && this.isSeenUuid(key, pending) ? 'recorded' : 'held';
+  }
   private isSeenUuid(key: string, uuid: string): boolean {
     return this.tables.seenUuids.get(key)?.includes(uuid) ?? false;
   }
