@@ -158,7 +158,10 @@ export class AllocationLoop {
     const nowMs = clock.nowMs();
     if (this.host.holdOffers?.()) return;
     const frameworks = this.host.offerableFrameworks();
-    if (frameworks.length === 0) return;
+    // Suppressed frameworks take no offers. With no other (a new leader before frameworks come
+    // back, Chronos idle), a cycle would pack the whole cluster for nothing, and each agent
+    // returning to a new leader triggers one.
+    if (frameworks.every((framework) => offers.isSuppressed(framework.id))) return;
     const agents: AgentEntry[] = [];
     const agentInputs: AgentInput[] = [];
     const reservationRoles = new Set<string>();

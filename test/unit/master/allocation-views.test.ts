@@ -69,6 +69,20 @@ function finish(setup: ReturnType<typeof setUp>, taskId: string): void {
   if (!result.ok) throw new Error(result.error);
 }
 
+describe('cycles with nobody to offer to', () => {
+  it('are skipped while every framework is suppressed, and run again once one revives', async () => {
+    const setup = setUp();
+    expect(await cycle(setup)).toEqual({ cpus: 1, mem: 1024 });
+    expect(setup.loop.stats.cycles).toBe(1);
+    setup.offers.setSuppressed(setup.frameworkId, true);
+    expect(await cycle(setup)).toBeNull();
+    expect(setup.loop.stats.cycles).toBe(1);
+    setup.offers.setSuppressed(setup.frameworkId, false);
+    expect(await cycle(setup)).toEqual({ cpus: 1, mem: 1024 });
+    expect(setup.loop.stats.cycles).toBe(2);
+  });
+});
+
 describe('allocation inputs kept between cycles', () => {
   it('follow every change of the agent’s tasks and offers', async () => {
     const setup = setUp();
