@@ -440,7 +440,9 @@ export class MasterLink {
       connection.send(wantsPong(now, this.lastHeardMs, every) ? heartbeat : { ...heartbeat, quiet: true });
       this.heartbeat = this.timer(every, beat);
     };
-    beat();
+    // The first one an interval after registering: the master has just heard the hello (and
+    // counts it), and a fleet returning to a new leader would otherwise send thousands at once.
+    this.heartbeat = this.timer(every, beat);
   }
 
   private stopHeartbeats(): void {

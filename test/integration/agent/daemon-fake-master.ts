@@ -19,6 +19,8 @@ export interface FakeMasterOptions {
   pong?: boolean;
   /** Acknowledge every status update at once (as a master whose frameworks ack). */
   autoAck?: boolean;
+  /** What `registered` lists as recorded, given the hello (messages.ts; none by default). */
+  recorded?: (hello: Extract<AgentToMaster, { t: 'hello' }>) => string[];
 }
 
 export class FakeMaster {
@@ -84,7 +86,8 @@ export class FakeMaster {
           return;
         }
         const agentId = message.agentId ?? `fake-S${this.nextId++}`;
-        connection.send({ t: 'registered', agentId, term: this.term, heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 100, leaderId: 'fake' });
+        const recorded = this.options.recorded?.(message) ?? [];
+        connection.send({ t: 'registered', agentId, term: this.term, heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 100, leaderId: 'fake', ...(recorded.length > 0 ? { recorded } : {}) });
       }
       if (message.t === 'status' && this.autoAck) connection.send({ t: 'ack', term: this.term, taskId: message.update.taskId, uuid: message.update.uuid });
       if (message.t === 'heartbeat' && this.pong) connection.send({ t: 'pong', term: this.term, seq: message.seq });

@@ -105,17 +105,40 @@ describe('agent daemon ↔ master', () => {
     await waitFor('third hello', () => m.of('hello')[2]);
     const compact = m.of('hello')[1]!;
     expect(compact.tasks).toEqual([]);
-    expect(compact.known).toEqual([{ frameworkId: 'fw1', taskId: 'long', state: 'TASK_RUNNING' }]);
+    // With the uuid of its unacknowledged update (a master that has it recorded can spare the re-send).
+    expect(compact.known).toEqual([{ frameworkId: 'fw1', taskId: 'long', state: 'TASK_RUNNING', pending: running.uuid }]);
     const hello = m.of('hello')[2]!;
     expect(hello.agentId).toBe('fake-S1');
     expect(hello.known).toBeUndefined();
     expect(hello.tasks.map((t) => [t.spec.taskId, t.state])).toEqual([['long', 'TASK_RUNNING']]);
     expect(hello.tasks[0]!.resources).toEqual(parseResources('cpus:0.1'));
+    expect(hello.tasks[0]!.pending).toBe(running.uuid);
     // The unacknowledged TASK_RUNNING is sent again on the new connection.
     await waitFor('re-sent TASK_RUNNING', () => (statuses(m, 'long').filter((u) => u.uuid === running.uuid).length >= 2 ? true : undefined));
     m.send({ t: 'ack', term: 1, taskId: 'long', uuid: running.uuid });
     m.send({ t: 'killTask', term: 1, frameworkId: 'fw1', taskId: 'long' });
     await waitFor('TASK_KILLED', () => statuses(m, 'long').find((u) => u.state === 'TASK_KILLED'));
+  });
+
+  it('after re-registering does not re-send the updates the master lists as recorded, and re-sends the rest', async () => {
+    // This master has recorded task a's update (and has nobody to relay it to), not b's.
+    let recordedA: string | null = null;
+    const m = await master({ recorded: (hello) => (hello.agentId !== undefined && recordedA !== null ? [recordedA] : []) });
+    const d = await daemon(config([m.address]));
+    await waitFor('registration', () => (d.link.state === 'registered' ? true : undefined));
+    m.send({ t: 'runTask', term: 1, task: task('a', 'sleep 30'), resources: [] });
+    const runningA = await waitFor('a TASK_RUNNING', () => statuses(m, 'a').find((u) => u.state === 'TASK_RUNNING'));
+    m.send({ t: 'runTask', term: 1, task: task('b', 'sleep 30'), resources: [] });
+    const runningB = await waitFor('b TASK_RUNNING', () => statuses(m, 'b').find((u) => u.state === 'TASK_RUNNING'));
+    recordedA = runningA.uuid;
+    m.dropAll();
+    const full = await waitFor('hello in full', () => m.of('hello').find((h) => h.tasks.length === 2));
+    expect(full.tasks.map((t) => [t.spec.taskId, t.pending])).toEqual([['a', runningA.uuid], ['b', runningB.uuid]]);
+    // Re-sent in stream order (a before b) in one turn: b's re-send arriving alone shows a's was skipped.
+    await waitFor('b re-sent', () => (statuses(m, 'b').filter((u) => u.uuid === runningB.uuid).length >= 2 ? true : undefined));
+    expect(statuses(m, 'a').filter((u) => u.uuid === runningA.uuid)).toHaveLength(1);
+    for (const taskId of ['a', 'b']) m.send({ t: 'killTask', term: 1, frameworkId: 'fw1', taskId });
+    await waitFor('both killed', () => (['a', 'b'].every((id) => statuses(m, id).some((u) => u.state === 'TASK_KILLED')) ? true : undefined));
   });
 
   it('refuses commands from a lower term and does nothing', async () => {
