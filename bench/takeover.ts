@@ -34,6 +34,8 @@ class BenchFramework {
   frameworkId: string | undefined;
   streamId = '';
   master = '';
+  /** The event stream ended (its master lost leadership or died) after it was subscribed. */
+  streamEnded = false;
   private closeStream: (() => void) | null = null;
 
   async subscribe(masters: string[], timeoutMs: number): Promise<void> {
@@ -75,7 +77,10 @@ class BenchFramework {
           }
         });
         res.on('error', () => undefined);
-        res.on('end', () => resolve(false));
+        res.on('end', () => {
+          this.streamEnded = this.frameworkId !== undefined;
+          resolve(false);
+        });
       });
       req.on('error', () => resolve(false));
       req.end(body);
@@ -108,6 +113,9 @@ async function launchEverywhere(framework: BenchFramework, agents: number, progr
   const started = performance.now();
   const inFlight: Array<Promise<number>> = [];
   await until('every agent served', async () => {
+    // The bench does not re-subscribe before the kill: a leader change while launching (a stall
+    // on a busy box) would leave it waiting for offers that never come.
+    if (framework.streamEnded) throw new Error('takeover: the framework stream ended before the kill (a leader change during setup); run again');
     for (; cursor < framework.events.length; cursor++) {
       const event = framework.events[cursor]!;
       if (event['type'] !== 'OFFERS') continue;
