@@ -32,7 +32,7 @@ export interface CollectedAction {
   readonly params?: unknown;
 }
 
-/** What a compiled machine returns for one event; null `next` when no transition took it. */
+/** The state, context and collected actions after a step (or after the initial one). */
 export interface FlatStep {
   readonly value: string;
   readonly context: MachineContextBase;

@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/log.js';
 import type { WireResource } from '../../protocol/messages.js';
 import type { Agent } from '../agent.js';
 import type { HelloBody, LinkHost, MasterCommand } from './master-link.js';
-import { launchSpec, liveTasksOf, reportedTasks } from './reports.js';
+import { launchSpec, liveTasksOf, pendingHeads, reportedTasks } from './reports.js';
 
 export interface AgentHostOptions {
   agent: Agent;
@@ -26,16 +26,13 @@ export class AgentHost implements LinkHost {
   async describe(): Promise<HelloBody> {
     const { agent } = this.options;
     const agentId = await agent.agentId();
-    // Each task's oldest unacknowledged update: the one re-sent after registering.
-    const pendingHeads = new Map<string, string>();
-    for (const update of agent.updates.pending()) if (!pendingHeads.has(update.taskId)) pendingHeads.set(update.taskId, update.uuid);
     return {
       ...(agentId ? { agentId } : {}),
       hostname: this.options.hostname,
       httpAddress: this.options.httpAddress,
       resources: this.options.resources,
       attributes: this.options.attributes,
-      tasks: reportedTasks(agent.tasks(), pendingHeads),
+      tasks: reportedTasks(agent.tasks(), pendingHeads(agent.updates.pending())),
     };
   }
 

@@ -3,8 +3,18 @@
  * reports, and the TaskSpec the agent launches for a `runTask`.
  */
 import type { ReportedTask, WireResource } from '../../protocol/messages.js';
-import type { TaskRecord, TaskSpec } from '../types.js';
+import type { StatusUpdate, TaskRecord, TaskSpec } from '../types.js';
 import { scalarOf } from './resources.js';
+
+/**
+ * Each task's oldest unacknowledged update (task id → uuid), from updates in per-task order: the
+ * one re-sent after registering, which a hello names as the task's `pending`.
+ */
+export function pendingHeads(unacknowledged: Iterable<StatusUpdate>): Map<string, string> {
+  const heads = new Map<string, string>();
+  for (const update of unacknowledged) if (!heads.has(update.taskId)) heads.set(update.taskId, update.uuid);
+  return heads;
+}
 
 /**
  * Tasks for `hello`: every live task, plus terminal ones whose updates the master has not yet

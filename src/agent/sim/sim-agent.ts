@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../lib/log.js';
 import type { ReportedTask, WireResource } from '../../protocol/messages.js';
+import { pendingHeads } from '../daemon/reports.js';
 import { parseResources, withDefaults } from '../daemon/resources.js';
 import { MasterLink, type Dialer, type HelloBody, type LinkHost, type MasterCommand } from '../daemon/master-link.js';
 import type { StatusUpdate, TaskSpec, TaskStateName } from '../types.js';
@@ -130,13 +131,12 @@ export class SimAgent implements LinkHost {
   }
 
   describe(): HelloBody {
-    // Each task's oldest unacknowledged update (the map keeps insertion order).
-    const pendingHeads = new Map<string, string>();
-    for (const update of this.pending.values()) if (!pendingHeads.has(update.taskId)) pendingHeads.set(update.taskId, update.uuid);
+    // `pending` keeps the order updates were made in, so per task the oldest comes first.
+    const heads = pendingHeads(this.pending.values());
     const tasks: ReportedTask[] = [...this.tasks.values()]
-      .filter((t) => !TERMINAL.has(t.state) || pendingHeads.has(t.spec.taskId))
+      .filter((t) => !TERMINAL.has(t.state) || heads.has(t.spec.taskId))
       .map((t) => {
-        const pending = pendingHeads.get(t.spec.taskId);
+        const pending = heads.get(t.spec.taskId);
         return { spec: t.spec, state: t.state, resources: t.resources, ...(pending !== undefined ? { pending } : {}) };
       });
     return {

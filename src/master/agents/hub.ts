@@ -309,7 +309,7 @@ export class AgentHub {
   private async status(agentId: string, update: StatusUpdate): Promise<void> {
     // An update re-sent until the framework acknowledges it (after every re-registration, and on
     // the agent's retry timer) is already committed: relay it again without a Raft round.
-    if (this.host.registry.hasRecordedUpdate(agentId, update.frameworkId, update.taskId, update.uuid)) {
+    if (this.host.registry.reportedTask(agentId, update.frameworkId, update.taskId, update.uuid) === 'recorded') {
       this.host.forwardAgentUpdate(agentId, update);
       return;
     }

@@ -113,16 +113,11 @@ export class RegistryState implements StatePart, RegistryView {
   task(frameworkId: string, taskId: string): TaskEntry | undefined {
     return this.tables.tasks.get(taskKey(frameworkId, taskId));
   }
-  /** True when this agent's update `uuid` of the task is already recorded: proposing it again
-   * would change nothing (the reducer answers `duplicate`). */
-  hasRecordedUpdate(agentId: string, frameworkId: string, taskId: string, uuid: string): boolean {
-    const key = taskKey(frameworkId, taskId);
-    return this.tables.tasks.get(key)?.agentId === agentId && this.isSeenUuid(key, uuid);
-  }
   /**
    * Where the registry stands on a task an agent reports: not held on that agent, held, or held
-   * with the agent's `pending` update already recorded. One key for both tables (its hash is
-   * computed once): a new leader checks every task of a returning fleet this way.
+   * with the agent's update `pending` already recorded (proposing it again would change nothing;
+   * the reducer answers `duplicate`). One key for both tables (its hash is computed once): a new
+   * leader checks every task of a returning fleet this way.
    */
   reportedTask(agentId: string, frameworkId: string, taskId: string, pending: string | undefined): 'absent' | 'held' | 'recorded' {
     const key = taskKey(frameworkId, taskId);
