@@ -17,6 +17,11 @@
  *                      registry normally holds them all. When it does not hold one of them on
  *                      this agent the leader answers `reportInFull` and the agent says hello
  *                      again with every task's spec (`tasks`), which the registry can adopt.
+ *                      Smaller still (added after v1, additive): on a link where the master
+ *                      announced `leading` with `digests`, a re-registering agent sends only a
+ *                      `digest` of its tasks by id and state (task-digest.ts). When the registry's
+ *                      own digest of the agent differs, when proposed or when applied, the
+ *                      leader answers `reportKnown` and the agent says hello again with `known`.
  *  leader → agent:     `notLeader { leaderHint }` and closes, when it loses leadership
  *  leader → agent:     `registered { agentId, term, heartbeatIntervalMs }`; the agent then
  *                      re-sends each task's oldest unacknowledged update (Mesos does the same),
@@ -104,6 +109,9 @@ export type AgentToMaster =
       tasks: ReportedTask[];
       /** More such tasks, by id and state only (added after v1, additive; see above). */
       known?: KnownTask[];
+      /** All its tasks as one task-digest.ts digest, with `tasks` empty and no `known` (added
+       * after v1, additive; sent only to a master that announced `digests`). */
+      digest?: string;
       /** Highest leader term this agent has seen (a master with a lower term must not lead it). */
       highestTerm: number;
     }
@@ -117,10 +125,15 @@ export type MasterToAgent =
   /** `recorded` (added after v1, additive): uuids among the hello's `pending` that this leader has
    * recorded already and has no subscribed framework to relay to. The agent does not re-send those
    * now; their retry timers restart as for the rest. */
-  | { t: 'registered'; agentId: string; term: number; heartbeatIntervalMs: number; leaderId: string; recorded?: string[] }
+  /** `unrelayed` (added after v1, additive; only in answer to a `digest`): the frameworks of the
+   * agent's tasks that have no stream on this leader. The matching digest showed the registry holds
+   * every task in the state the agent has, so the agent does not re-send those frameworks' pending
+   * updates now; their retry timers restart as for the rest, as with `recorded`. */
+  | { t: 'registered'; agentId: string; term: number; heartbeatIntervalMs: number; leaderId: string; recorded?: string[]; unrelayed?: string[] }
   | { t: 'notLeader'; leaderHint: string | null }
-  /** On a standby link: this master now leads `term` and takes hellos on this link. */
-  | { t: 'leading'; term: number; leaderId: string }
+  /** On a standby link: this master now leads `term` and takes hellos on this link. `digests`
+   * (added after v1, additive): it takes a hello whose tasks come as a `digest`. */
+  | { t: 'leading'; term: number; leaderId: string; digests?: true }
   | { t: 'pong'; term: number; seq: number }
   | { t: 'runTask'; term: number; task: TaskSpec; resources: WireResource[] }
   | { t: 'killTask'; term: number; frameworkId: string; taskId: string; gracePeriodMs?: number }
@@ -132,6 +145,9 @@ export type MasterToAgent =
   /** Answer to a `hello` whose `known` tasks the registry does not all hold: say hello again with
    * every task in full. Added after v1 (additive). */
   | { t: 'reportInFull' }
+  /** Answer to a `hello` whose `digest` differs from the registry's: say hello again with the
+   * tasks by id and state (`known`). Added after v1 (additive). */
+  | { t: 'reportKnown' }
   /** The leader refuses this agent (e.g. its id was marked gone); the agent logs it and exits. */
   | { t: 'shutdown'; term: number; reason: string };
 

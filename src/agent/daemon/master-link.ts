@@ -16,9 +16,10 @@
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { dialMaster, FrameConnection } from '../../protocol/connection.js';
-import { AGENT_PROTOCOL_VERSION, type AgentToMaster, type MasterToAgent } from '../../protocol/messages.js';
+import { AGENT_PROTOCOL_VERSION, type AgentToMaster, type MasterToAgent, type ReportedTask } from '../../protocol/messages.js';
 import type { StatusUpdate } from '../types.js';
 import { DEFAULT_MISSED_PONGS, RECONNECT_SPREAD_MS, STANDBY_WAIT_MS, adoptsLeading, cursorAfterLoss, fence, masterSilent, nextTarget, roundBackoff, wantsPong, type BackoffRounds, type LeadingVerdict } from './link-policy.js';
+import { helloTasks, unrelayedPending, type HelloForm } from './reports.js';
 import { StandbyLinks, type Leading } from './standby-links.js';
 
 /** What the link needs of a connection (FrameConnection has it; unit tests fake it). */
@@ -107,9 +108,10 @@ export class MasterLink {
    * standby links (standby-links.ts: it is redialled as down). */
   private lostMaster: string | null = null;
   /** A standby link whose master announced it leads, waiting for the loop to take it. */
-  private adopted: { connection: LinkConnection; address: string } | null = null;
-  /** Counters for /metrics and tests. */
-  readonly stats = { registrations: 0, refused: 0, disconnects: 0, dials: 0, adoptions: 0 };
+  private adopted: { connection: LinkConnection; address: string; digests: boolean } | null = null;
+  /** Counters for /metrics and tests (`digestHellos`: hellos that reported tasks as a digest;
+   * `reportedAgain`: hellos the master answered with `reportKnown` or `reportInFull`). */
+  readonly stats = { registrations: 0, refused: 0, disconnects: 0, dials: 0, adoptions: 0, digestHellos: 0, reportedAgain: 0 };
   onStateChange: (state: LinkState) => void = () => {};
 
   constructor(private readonly options: MasterLinkOptions) {
@@ -197,12 +199,15 @@ export class MasterLink {
     while (this.linkState !== 'stopped') {
       let address: string;
       let result: LinkDialResult;
+      // Only a master that said so on `leading` takes a hello by digest (messages.ts).
+      let digests = false;
       const adopted = this.adopted;
       this.adopted = null;
       if (adopted) {
         // A master announced on our standby link that it leads: no dial needed.
         address = adopted.address;
         result = { kind: 'connected', connection: adopted.connection };
+        digests = adopted.digests;
         hint = null;
         hops = 0;
       } else {
@@ -222,7 +227,7 @@ export class MasterLink {
         }
       }
       if (result.kind === 'connected') {
-        const outcome = await this.session(result.connection, address);
+        const outcome = await this.session(result.connection, address, digests);
         hint = outcome.hint;
         answered = true;
         if (outcome.registered) {
@@ -264,9 +269,16 @@ export class MasterLink {
   }
 
   /** One connection's life: hello, registration, heartbeats, commands; resolves on close. */
-  private session(connection: LinkConnection, address: string): Promise<{ registered: boolean; hint: string | null }> {
+  private session(connection: LinkConnection, address: string, digests: boolean): Promise<{ registered: boolean; hint: string | null }> {
     return new Promise((resolve) => {
       let registered = false;
+      /** The tasks the last hello stood for (whatever form it sent them in). */
+      let reported: readonly ReportedTask[] = [];
+      const sayHello = (form: HelloForm): void => {
+        void this.sendHello(connection, form).then((tasks) => {
+          reported = tasks;
+        });
+      };
       let hint: string | null = null;
       this.connection = connection;
       this.masterAddress = address;
@@ -296,44 +308,47 @@ export class MasterLink {
           return;
         }
         if (message.t === 'pong' || message.t === 'leading') return;
-        if (message.t === 'reportInFull') {
-          if (!registered) void this.sendHello(connection, true);
+        if (message.t === 'reportInFull' || message.t === 'reportKnown') {
+          this.stats.reportedAgain++;
+          if (!registered) sayHello(message.t === 'reportInFull' ? 'full' : 'known');
           return;
         }
         this.log.debug({ t: message.t, master: address }, 'message from master');
         this.enqueue(async () => {
           if (message.t === 'registered') {
-            registered = await this.onRegistered(connection, message, address);
+            registered = await this.onRegistered(connection, message, address, reported);
             registrationTimer.cancel();
             return;
           }
           if (registered) await this.onCommand(connection, message);
         });
       };
-      void this.sendHello(connection);
+      sayHello(digests ? 'digest' : 'known');
     });
   }
 
   /**
-   * Says hello. A re-registration reports tasks by id and state only unless the master asked for
-   * them `full` (messages.ts): their specs are most of a hello's bytes, and a new leader decodes
-   * thousands of hellos at once while its registry already holds every one of those tasks.
+   * Says hello; resolves to the tasks it stood for. A re-registration reports its tasks as a
+   * `digest` where the master takes one, else by id and state (`known`), and with their specs only
+   * when the master asked for them `full` (messages.ts): specs are most of a hello's bytes, and a
+   * new leader decodes thousands of hellos at once while its registry already holds every one of
+   * those tasks, nearly always in the states the agents have.
    */
-  private async sendHello(connection: LinkConnection, full = false): Promise<void> {
+  private async sendHello(connection: LinkConnection, form: HelloForm): Promise<readonly ReportedTask[]> {
     try {
       const body = await this.options.host.describe();
-      const compact = !full && body.agentId !== undefined && body.tasks.length > 0;
-      const tasks = compact
-        ? { tasks: [], known: body.tasks.map((task) => ({ frameworkId: task.spec.frameworkId, taskId: task.spec.taskId, state: task.state, ...(task.pending !== undefined ? { pending: task.pending } : {}) })) }
-        : {};
+      const tasks = helloTasks(body, form);
+      if (tasks.digest !== undefined) this.stats.digestHellos++;
       connection.send({ t: 'hello', version: AGENT_PROTOCOL_VERSION, ...body, ...tasks, highestTerm: this.highest });
+      return body.tasks;
     } catch (error) {
       this.log.error({ err: error }, 'cannot describe the agent for hello');
       connection.close(error as Error);
+      return [];
     }
   }
 
-  private async onRegistered(connection: LinkConnection, message: Extract<MasterToAgent, { t: 'registered' }>, address: string): Promise<boolean> {
+  private async onRegistered(connection: LinkConnection, message: Extract<MasterToAgent, { t: 'registered' }>, address: string, reported: readonly ReportedTask[]): Promise<boolean> {
     const verdict = fence(this.highest, message.term);
     if (!verdict.accept) {
       this.refuse(connection, message.term, 'registered', message.agentId);
@@ -349,6 +364,7 @@ export class MasterLink {
     this.standby?.retarget(address, this.lostMaster);
     this.lostMaster = null;
     const recorded = new Set(Array.isArray(message.recorded) ? message.recorded.filter((uuid) => typeof uuid === 'string') : []);
+    if (Array.isArray(message.unrelayed)) for (const uuid of unrelayedPending(reported, message.unrelayed)) recorded.add(uuid);
     await this.options.host.registered(message.agentId, { term: message.term, leaderId: message.leaderId, master: address, recorded });
     return true;
   }
@@ -372,7 +388,7 @@ export class MasterLink {
     const verdict = adoptsLeading(leading.term, this.highest, this.linkState === 'registered' ? this.highest : null);
     if (verdict !== 'adopt') return verdict;
     this.adopted?.connection.close(null);
-    const adopted = { connection: leading.connection, address: leading.address };
+    const adopted = { connection: leading.connection, address: leading.address, digests: leading.digests };
     this.adopted = adopted;
     leading.connection.onClose = () => {
       if (this.adopted === adopted) this.adopted = null;

@@ -3,7 +3,9 @@
  * reports, and the TaskSpec the agent launches for a `runTask`.
  */
 import type { ReportedTask, WireResource } from '../../protocol/messages.js';
+import { TaskDigest } from '../../protocol/task-digest.js';
 import type { StatusUpdate, TaskRecord, TaskSpec } from '../types.js';
+import type { HelloBody } from './master-link.js';
 import { scalarOf } from './resources.js';
 
 /**
@@ -28,6 +30,31 @@ export function reportedTasks(records: readonly TaskRecord[], pendingHeads: Read
       const pending = pendingHeads.get(r.spec.taskId);
       return { spec: r.spec, state: r.lastState, ...(r.spec.resources ? { resources: r.spec.resources } : {}), ...(pending !== undefined ? { pending } : {}) };
     });
+}
+
+/** How a hello reports the agent's tasks (messages.ts): a digest, by id and state, or in full. */
+export type HelloForm = 'digest' | 'known' | 'full';
+
+/**
+ * The hello's task fields for `form`, overriding the body's full `tasks`. Only a re-registration
+ * with tasks is made smaller: a first registration has nothing the registry could hold.
+ */
+export function helloTasks(body: Pick<HelloBody, 'agentId' | 'tasks'>, form: HelloForm): Partial<Pick<HelloBody, 'tasks' | 'known' | 'digest'>> {
+  if (form === 'full' || body.agentId === undefined || body.tasks.length === 0) return {};
+  if (form === 'digest') {
+    const digest = new TaskDigest();
+    for (const task of body.tasks) digest.add(task.spec.frameworkId, task.spec.taskId, task.state);
+    return { tasks: [], digest: digest.value() };
+  }
+  const known = body.tasks.map((task) => ({ frameworkId: task.spec.frameworkId, taskId: task.spec.taskId, state: task.state, ...(task.pending !== undefined ? { pending: task.pending } : {}) }));
+  return { tasks: [], known };
+}
+
+/** The `pending` uuids of reported tasks whose framework the leader listed as `unrelayed`. */
+export function unrelayedPending(reported: readonly ReportedTask[], unrelayed: readonly unknown[]): string[] {
+  const frameworks = new Set(unrelayed.filter((id): id is string => typeof id === 'string'));
+  if (frameworks.size === 0) return [];
+  return reported.filter((task) => task.pending !== undefined && frameworks.has(task.spec.frameworkId)).map((task) => task.pending!);
 }
 
 /**

@@ -18,6 +18,8 @@ export interface Leading {
   connection: LinkConnection;
   term: number;
   leaderId: string;
+  /** The master takes a hello whose tasks come as a digest (messages.ts `leading`). */
+  digests: boolean;
 }
 
 export interface StandbyLinksOptions {
@@ -139,7 +141,7 @@ export class StandbyLinks {
     };
     connection.onMessage = (message) => {
       if (message.t !== 'leading' || entry.connection !== connection) return;
-      const verdict = this.options.onLeading({ address, connection, term: message.term, leaderId: message.leaderId });
+      const verdict = this.options.onLeading({ address, connection, term: message.term, leaderId: message.leaderId, digests: message.digests === true });
       if (verdict === 'adopt') {
         entry.connection = null;
         this.entries.delete(address);

@@ -64,8 +64,9 @@ interface RecordedPending {
   uuid: string;
 }
 
-/** `hello` outcome: the agent was asked to report its tasks in full and will say hello again. */
-const REPORT_IN_FULL = Symbol('reportInFull');
+/** `hello` outcome: the agent was asked to report its tasks again (`reportInFull`, `reportKnown`)
+ * and will say hello again on the same link. */
+const REPORT_AGAIN = Symbol('reportAgain');
 
 /** Agent links closed per event-loop turn when a session stops. */
 const CLOSE_SLICE = 100;
@@ -131,7 +132,7 @@ export class AgentHub {
         registering = true;
         this.hello(connection, message).then(
           (id) => {
-            if (id === REPORT_IN_FULL) registering = false;
+            if (id === REPORT_AGAIN) registering = false;
             else agentId = id;
           },
           (error: Error) => {
@@ -161,7 +162,7 @@ export class AgentHub {
     };
   }
 
-  private async hello(connection: AgentConnection, hello: Extract<AgentToMaster, { t: 'hello' }>): Promise<string | null | typeof REPORT_IN_FULL> {
+  private async hello(connection: AgentConnection, hello: Extract<AgentToMaster, { t: 'hello' }>): Promise<string | null | typeof REPORT_AGAIN> {
     const { term } = this.host;
     if (hello.highestTerm > term) {
       // The agent has seen a newer leader: this one is deposed and must not lead it.
@@ -169,12 +170,19 @@ export class AgentHub {
       connection.close();
       return null;
     }
+    // A digest that differs from the registry's says only that something differs: ask for the
+    // tasks by id and state (the same link then says hello again).
+    const digest = hello.digest !== undefined ? this.matchingDigest(hello.agentId, hello.digest) : null;
+    if (hello.digest !== undefined && digest === null) {
+      connection.send({ t: 'reportKnown' });
+      return REPORT_AGAIN;
+    }
     const recordedPending = hello.known !== undefined && hello.known.length > 0 ? this.examineKnown(hello.agentId, hello.known) : [];
     if (recordedPending === null) {
       // Tasks reported by id alone that the registry does not hold here cannot be adopted
       // without their specs: ask for them (the same link then says hello again).
       connection.send({ t: 'reportInFull' });
-      return REPORT_IN_FULL;
+      return REPORT_AGAIN;
     }
     const nowMs = this.host.clock.nowMs();
     const description = {
@@ -196,8 +204,17 @@ export class AgentHub {
       if (this.links.get(agentId) === link) this.links.delete(agentId);
     };
     try {
-      if (hello.agentId) await this.reregistration(agentId, () => this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, ...this.splitReported(agentId, hello.tasks ?? [], hello.known), nowMs }));
-      else await this.host.propose({ t: 'reg.agent.register', agentId, ...description, nowMs });
+      const reported: { tasks: ReportedTask[]; known?: KnownTaskReport[]; digest?: string } =
+        digest !== null ? { tasks: [], digest: digest.digest } : this.splitReported(agentId, hello.tasks ?? [], hello.known);
+      const result = hello.agentId
+        ? await this.reregistration(agentId, () => this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, ...reported, nowMs }))
+        : await this.host.propose({ t: 'reg.agent.register', agentId, ...description, nowMs });
+      if (result.kind === 'tasksChanged') {
+        // Its tasks changed between the proposal and its apply: nothing was applied.
+        unlink();
+        connection.send({ t: 'reportKnown' });
+        return REPORT_AGAIN;
+      }
     } catch (error) {
       unlink();
       if (hello.agentId && (error instanceof ConflictError || error instanceof ValidationError)) {
@@ -212,7 +229,16 @@ export class AgentHub {
       return null;
     }
     const recorded = this.unforwardable(agentId, recordedPending, hello.tasks);
-    connection.send({ t: 'registered', agentId, term, heartbeatIntervalMs: this.host.agentHeartbeatMs, leaderId: this.host.leaderId, ...(recorded.length > 0 ? { recorded } : {}) });
+    const unrelayed = digest?.frameworkIds.filter((frameworkId) => !this.host.canForwardTo(frameworkId)) ?? [];
+    connection.send({
+      t: 'registered',
+      agentId,
+      term,
+      heartbeatIntervalMs: this.host.agentHeartbeatMs,
+      leaderId: this.host.leaderId,
+      ...(recorded.length > 0 ? { recorded } : {}),
+      ...(unrelayed.length > 0 ? { unrelayed } : {}),
+    });
     this.host.logger.debug({ agentId, reregistered: hello.agentId !== undefined, held: link.held?.length ?? 0 }, 'agent registered');
     const held = link.held ?? [];
     link.held = null;
@@ -242,6 +268,13 @@ export class AgentHub {
     });
     this.reregistering.set(agentId, proposal);
     return proposal;
+  }
+
+  /** The registry's digest of the agent when it equals the hello's (messages.ts `digest`), else null. */
+  private matchingDigest(agentId: string | undefined, digest: unknown): ReturnType<RegistryState['taskDigest']> | null {
+    if (agentId === undefined || typeof digest !== 'string') return null;
+    const ours = this.host.registry.taskDigest(agentId);
+    return ours.digest === digest ? ours : null;
   }
 
   /** True when the registry holds this task on this agent. */

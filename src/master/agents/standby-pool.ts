@@ -85,6 +85,6 @@ export class StandbyPool {
     if (!connection.isOpen) return;
     // The hub's handlers first, so the agent's hello (its answer) finds them.
     adopter.acceptAgent(connection);
-    connection.send({ t: 'leading', term: adopter.term, leaderId: adopter.leaderId });
+    connection.send({ t: 'leading', term: adopter.term, leaderId: adopter.leaderId, digests: true });
   }
 }

@@ -8,6 +8,7 @@
 import { isTaskStateName, type TaskStateName } from '../../actors/task-state.js';
 import type { TaskSpec } from '../../agent/types.js';
 import type { ReportedTask, WireResource } from '../../protocol/messages.js';
+import { MAX_TASK_DIGEST_LENGTH } from '../../protocol/task-digest.js';
 import type { FrameworkInfoJson, TaskEntry } from './types.js';
 
 /** One status change as the agent reported it (or the master decided it). */
@@ -52,8 +53,11 @@ export type RegistryCommand =
   | ({ t: 'reg.agent.register'; nowMs: number } & AgentDescription)
   /** `tasks`: reported tasks with their specs; `known`: reported tasks the leader already held on
    * this agent when proposing, by id and state only (a re-registering fleet re-sends every spec,
-   * and recording them all again would make a takeover's log many megabytes for nothing). */
-  | ({ t: 'reg.agent.reregister'; nowMs: number; tasks: ReportedTask[]; known?: KnownTaskReport[] } & AgentDescription)
+   * and recording them all again would make a takeover's log many megabytes for nothing).
+   * `digest` (with no tasks and no `known`): the agent's tasks as a task-digest.ts digest, which
+   * equalled the registry's when the leader proposed; applied only if it still does (else the
+   * result is `tasksChanged` and nothing changes), it then reconciles nothing. */
+  | ({ t: 'reg.agent.reregister'; nowMs: number; tasks: ReportedTask[]; known?: KnownTaskReport[]; digest?: string } & AgentDescription)
   /** The leader saw too many missed heartbeats. */
   | { t: 'reg.agent.unreachable'; agentId: string; nowMs: number }
   | {
@@ -186,6 +190,15 @@ function checkReportedTasks(tasks: unknown): CommandProblem | null {
   return null;
 }
 
+/** A digest stands for all of the agent's tasks: it comes alone. */
+function checkDigest(command: Record<string, unknown>): CommandProblem | null {
+  const digest = command['digest'];
+  if (digest === undefined) return null;
+  if (!isNonEmpty(digest) || digest.length > MAX_TASK_DIGEST_LENGTH) return problem('digest', `must be a task digest (at most ${MAX_TASK_DIGEST_LENGTH} characters)`);
+  if ((command['tasks'] as unknown[]).length > 0 || command['known'] !== undefined) return problem('digest', 'stands for every task: tasks must be empty and known absent');
+  return null;
+}
+
 function checkKnownTasks(known: unknown): CommandProblem | null {
   if (known === undefined) return null;
   if (!Array.isArray(known)) return problem('known', 'must be a list');
@@ -235,7 +248,7 @@ export function validateRegistryCommand(command: unknown): CommandProblem | null
     case 'reg.agent.register':
       return checkAgent(c);
     case 'reg.agent.reregister':
-      return checkAgent(c) ?? checkReportedTasks(c['tasks']) ?? checkKnownTasks(c['known']);
+      return checkAgent(c) ?? checkReportedTasks(c['tasks']) ?? checkKnownTasks(c['known']) ?? checkDigest(c);
     case 'reg.agent.unreachable':
       return isNonEmpty(c['agentId']) ? null : problem('agentId', 'is required');
     case 'reg.framework.subscribe': {

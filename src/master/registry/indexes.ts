@@ -2,7 +2,10 @@
  * The registry's tables and the indexes over them (live tasks by agent and by framework, the
  * bounded completed cache), kept consistent by the few methods that change them. Pure data.
  */
-import { isTerminalTaskState } from '../../actors/task-state.js';
+import { isTerminalTaskState, type TaskStateName } from '../../actors/task-state.js';
+import type { StoredSnapshot } from '../../actors/types.js';
+import type { TaskContext } from '../../actors/task.machine.js';
+import { TaskDigest } from '../../protocol/task-digest.js';
 import type { AgentEntry, FrameworkEntry, TaskEntry } from './types.js';
 import { addToCounts, amountsOf, type ResourceCounts } from './resources.js';
 
@@ -10,6 +13,8 @@ import { addToCounts, amountsOf, type ResourceCounts } from './resources.js';
 export function taskKey(frameworkId: string, taskId: string): string {
   return `${frameworkId}\n${taskId}`;
 }
+
+const EMPTY_DIGEST = new TaskDigest().value();
 
 export class RegistryTables {
   readonly agents = new Map<string, AgentEntry>();
@@ -29,6 +34,15 @@ export class RegistryTables {
    */
   private readonly sumsByAgent = new Map<string, Map<string, unknown>>();
   private readonly liveCountsByFramework = new Map<string, ResourceCounts>();
+  /**
+   * Per agent, the digest of its live tasks (task-digest.ts) and how many of them each framework
+   * has, kept current task by task: a takeover checks thousands of agents' digests at once, and
+   * walking their tasks cost more than everything else a re-registration does.
+   */
+  private readonly digestsByAgent = new Map<string, { digest: TaskDigest; frameworks: Map<string, number>; value: string | null }>();
+  /** Per agent, its live tasks whose kill was requested (a re-registration sends those again):
+   * finding the few among all of a fleet's tasks cost a takeover more than the rest of it. */
+  private readonly killRequestedByAgent = new Map<string, Set<string>>();
 
   constructor(private readonly maxCompletedPerFramework: number) {}
 
@@ -65,6 +79,26 @@ export class RegistryTables {
     return this.liveCountsByFramework.get(frameworkId) ?? ZERO_COUNTS;
   }
 
+  /** The digest of the agent's live tasks, and the frameworks they belong to (any order). */
+  liveDigestOnAgent(agentId: string): { digest: string; frameworkIds: string[] } {
+    const sums = this.digestsByAgent.get(agentId);
+    if (!sums) return { digest: EMPTY_DIGEST, frameworkIds: [] };
+    sums.value ??= sums.digest.value();
+    return { digest: sums.value, frameworkIds: [...sums.frameworks.keys()] };
+  }
+
+  /** The agent's live tasks whose kill was requested, sorted (every replica sends them alike). */
+  killRequestedOnAgent(agentId: string): string[] {
+    return [...(this.killRequestedByAgent.get(agentId) ?? [])].sort();
+  }
+
+  /** Sets a task's machine snapshot and keeps the kill-request index current. */
+  setTaskMachine(task: TaskEntry, machine: StoredSnapshot): void {
+    task.machine = machine;
+    const key = taskKey(task.frameworkId, task.taskId);
+    if (killRequested(task) && this.liveByFramework.get(task.frameworkId)?.has(key)) setOf(this.killRequestedByAgent, task.agentId).add(key);
+  }
+
   /** Adds a new task (live or terminal) to the tables and indexes. */
   insertTask(task: TaskEntry): void {
     const key = taskKey(task.frameworkId, task.taskId);
@@ -74,8 +108,44 @@ export class RegistryTables {
       setOf(this.liveByAgent, task.agentId).add(key);
       setOf(this.liveByFramework, task.frameworkId).add(key);
       this.countLive(task, 1);
+      this.digestLive(task, task.state, 1);
+      if (killRequested(task)) setOf(this.killRequestedByAgent, task.agentId).add(key);
       this.sumsByAgent.delete(task.agentId);
     }
+  }
+
+  /**
+   * Sets a task's state and keeps the indexes current: a live task keeps its digest entry up to
+   * date, and one that just became terminal moves to the completed cache.
+   */
+  setTaskState(task: TaskEntry, state: TaskStateName): void {
+    const previous = task.state;
+    task.state = state;
+    const key = taskKey(task.frameworkId, task.taskId);
+    if (!this.liveByFramework.get(task.frameworkId)?.has(key)) return;
+    this.digestLive(task, previous, -1);
+    if (!isTerminalTaskState(state)) {
+      this.digestLive(task, state, 1);
+      return;
+    }
+    this.liveByAgent.get(task.agentId)?.delete(key);
+    this.liveByFramework.get(task.frameworkId)?.delete(key);
+    this.countLive(task, -1);
+    deleteFrom(this.killRequestedByAgent, task.agentId, key);
+    this.sumsByAgent.delete(task.agentId);
+    this.complete(key, task);
+  }
+
+  private digestLive(task: TaskEntry, state: TaskStateName, sign: 1 | -1): void {
+    let sums = this.digestsByAgent.get(task.agentId);
+    if (!sums) this.digestsByAgent.set(task.agentId, (sums = { digest: new TaskDigest(), frameworks: new Map(), value: null }));
+    sums.value = null;
+    if (sign === 1) sums.digest.add(task.frameworkId, task.taskId, state);
+    else sums.digest.remove(task.frameworkId, task.taskId, state);
+    const count = (sums.frameworks.get(task.frameworkId) ?? 0) + sign;
+    if (count > 0) sums.frameworks.set(task.frameworkId, count);
+    else sums.frameworks.delete(task.frameworkId);
+    if (sums.digest.size === 0) this.digestsByAgent.delete(task.agentId);
   }
 
   private countLive(task: TaskEntry, sign: 1 | -1): void {
@@ -83,18 +153,6 @@ export class RegistryTables {
     if (!counts) this.liveCountsByFramework.set(task.frameworkId, (counts = { ...ZERO_COUNTS }));
     addToCounts(counts, amountsOf(task.resources), sign);
     if (!this.liveByFramework.get(task.frameworkId)?.size) this.liveCountsByFramework.delete(task.frameworkId);
-  }
-
-  /** Call after a task's state changed: a task that just became terminal moves to the cache. */
-  taskChanged(task: TaskEntry): void {
-    if (!isTerminalTaskState(task.state)) return;
-    const key = taskKey(task.frameworkId, task.taskId);
-    if (!this.liveByFramework.get(task.frameworkId)?.has(key)) return;
-    this.liveByAgent.get(task.agentId)?.delete(key);
-    this.liveByFramework.get(task.frameworkId)?.delete(key);
-    this.countLive(task, -1);
-    this.sumsByAgent.delete(task.agentId);
-    this.complete(key, task);
   }
 
   /** Forgets a terminal task (its id is being launched again). */
@@ -127,6 +185,8 @@ export class RegistryTables {
     this.completedByFramework.clear();
     this.sumsByAgent.clear();
     this.liveCountsByFramework.clear();
+    this.digestsByAgent.clear();
+    this.killRequestedByAgent.clear();
   }
 
   /** Tasks in a canonical snapshot order: live ones by key, then each framework's completed
@@ -162,3 +222,13 @@ function setOf(map: Map<string, Set<string>>, key: string): Set<string> {
 }
 
 const ZERO_COUNTS: Readonly<ResourceCounts> = Object.freeze({ cpus: 0, mem: 0, disk: 0, gpus: 0, ports: 0 });
+
+function killRequested(task: TaskEntry): boolean {
+  return ((task.machine.context as TaskContext).killRequestCount ?? 0) > 0;
+}
+
+function deleteFrom(index: Map<string, Set<string>>, owner: string, key: string): void {
+  const keys = index.get(owner);
+  if (!keys?.delete(key)) return;
+  if (keys.size === 0) index.delete(owner);
+}

@@ -87,17 +87,24 @@ function reconcileHeldTask(host: ReconcileHost, agentId: string, epoch: number, 
 }
 
 /**
+ * A re-registration whose digest matched the registry's at apply: the agent runs exactly the
+ * tasks held on it, in the states held, so of `reconcileReportedTasks` only the kills to send
+ * again remain.
+ */
+export function reconcileUnchangedTasks(host: ReconcileHost, agentId: string): void {
+  resendRequestedKills(host, agentId, (host.tables.agents.get(agentId)!.machine.context as AgentContext).sessionEpoch);
+}
+
+/**
  * A kill requested while the agent had no live link (restarting, not yet re-connected, or
  * partitioned) was sent nowhere: as Mesos does on re-registration, ask again for every
  * non-terminal task on the agent whose kill was requested. The agent answers TASK_KILLED, or
  * ignores a kill of a task it no longer runs.
  */
 function resendRequestedKills(host: ReconcileHost, agentId: string, epoch: number): void {
-  for (const key of host.tables.liveTaskKeysOnAgent(agentId)) {
+  for (const key of host.tables.killRequestedOnAgent(agentId)) {
     const entry = host.tables.tasks.get(key)!;
-    if (isTerminalTaskState(entry.state)) continue;
     const requests = (entry.machine.context as TaskContext).killRequestCount;
-    if (!requests) continue;
     host.emit({ type: 'killTask', key: `agent:${agentId}:${epoch}:rekill:${key}:${requests}`, taskId: entry.taskId, frameworkId: entry.frameworkId, agentId, reason: 'kill requested before the agent re-registered' });
   }
 }

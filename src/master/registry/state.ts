@@ -17,7 +17,7 @@ import type { StoredSnapshot } from '../../actors/types.js';
 import type { ApplyResult, PartCommand, StatePart } from '../state/part.js';
 import { validateRegistryCommand, type LaunchRecord, type RegistryCommand, type StatusRecord } from './commands.js';
 import { RegistryTables, taskKey } from './indexes.js';
-import { reconcileReportedTasks, type ReconcileHost } from './reconcile.js';
+import { reconcileReportedTasks, reconcileUnchangedTasks, type ReconcileHost } from './reconcile.js';
 import {
   addPools,
   agentPools,
@@ -44,6 +44,8 @@ export interface RegistryOptions {
 /** What a command changed, for the proposer (the value of a successful ApplyResult). */
 export type RegistryResult =
   | { kind: 'agent'; agentId: string }
+  /** A re-registration by `digest` that no longer matched when applied: nothing changed. */
+  | { kind: 'tasksChanged'; agentId: string }
   | { kind: 'framework'; frameworkId: string }
   | { kind: 'status'; outcome: 'accepted' | 'duplicate' | 'ignored' }
   | { kind: 'done' }
@@ -138,6 +140,11 @@ export class RegistryState implements StatePart, RegistryView {
   tasksOf(frameworkId: string): { live: TaskEntry[]; completed: TaskEntry[] } {
     const get = (key: string): TaskEntry => this.tables.tasks.get(key)!;
     return { live: this.tables.liveTaskKeysOf(frameworkId).map(get), completed: this.tables.completedTaskKeysOf(frameworkId).map(get) };
+  }
+  /** The agent's live tasks as a re-registering agent's `digest` (task-digest.ts) would give them,
+   * and the frameworks they belong to. */
+  taskDigest(agentId: string): { digest: string; frameworkIds: string[] } {
+    return this.tables.liveDigestOnAgent(agentId);
   }
   tasksOnAgent(agentId: string): TaskEntry[] {
     return this.tables.liveTaskKeysOnAgent(agentId).map((key) => this.tables.tasks.get(key)!);
@@ -273,6 +280,11 @@ export class RegistryState implements StatePart, RegistryView {
     if (known && (known.machine.value === 'gone' || known.machine.value === 'removed')) {
       return { ok: false, error: `agent ${command.agentId} was removed and cannot come back` };
     }
+    if (command.digest !== undefined && this.tables.liveDigestOnAgent(command.agentId).digest !== command.digest) {
+      // Its tasks changed between the proposal and now (or it is new here): the leader asks the
+      // agent for its tasks by id and state.
+      return { ok: true, value: { kind: 'tasksChanged', agentId: command.agentId } satisfies RegistryResult };
+    }
     if (!known) {
       // An agent the registry has not seen (e.g. it registered with a wiped cluster): admit it.
       const registered = this.registerAgent({ ...command, t: 'reg.agent.register' });
@@ -297,7 +309,8 @@ export class RegistryState implements StatePart, RegistryView {
       }
       this.collect(moved.effects);
     }
-    reconcileReportedTasks(this.reconcileHost, command.agentId, command.tasks, command.nowMs, command.known);
+    if (command.digest !== undefined) reconcileUnchangedTasks(this.reconcileHost, command.agentId);
+    else reconcileReportedTasks(this.reconcileHost, command.agentId, command.tasks, command.nowMs, command.known);
     return { ok: true, value: { kind: 'agent', agentId: command.agentId } satisfies RegistryResult };
   }
 
@@ -495,7 +508,7 @@ export class RegistryState implements StatePart, RegistryView {
     if (!entry || isTerminalTaskState(entry.state)) return { ok: false, error: `no live task ${taskId} of framework ${frameworkId}` };
     const moved = step(taskMachine, entry.machine as StoredSnapshot<TaskContext>, { type: 'task.killRequested', nowMs, reason: 'framework' });
     if (!moved.handled) return { ok: false, error: `task ${taskId} cannot be killed now` };
-    entry.machine = moved.snapshot;
+    this.tables.setTaskMachine(entry, moved.snapshot);
     this.collect(moved.effects, frameworkId);
     return { ok: true, value: { kind: 'done' } satisfies RegistryResult };
   }
@@ -525,10 +538,9 @@ export class RegistryState implements StatePart, RegistryView {
       ...(extra?.healthy !== undefined ? { healthy: extra.healthy } : {}),
       ...(extra?.exitStatus !== undefined ? { exitStatus: extra.exitStatus } : {}),
     };
-    entry.machine = moved.snapshot;
-    entry.state = state;
+    this.tables.setTaskMachine(entry, moved.snapshot);
     entry.statuses = [...entry.statuses, status].slice(-this.maxStatuses);
-    this.tables.taskChanged(entry);
+    this.tables.setTaskState(entry, state);
     this.collect(moved.effects, entry.frameworkId);
     return true;
   }
@@ -583,7 +595,7 @@ export class RegistryState implements StatePart, RegistryView {
       const task = this.tables.tasks.get(key)!;
       const kill = step(taskMachine, task.machine as StoredSnapshot<TaskContext>, { type: 'task.killRequested', nowMs, reason: 'frameworkRemoved' });
       if (kill.handled) {
-        task.machine = kill.snapshot;
+        this.tables.setTaskMachine(task, kill.snapshot);
         this.collect(kill.effects, frameworkId);
       }
       this.moveTask(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'master', null, nowMs, 'framework removed');

@@ -6,7 +6,9 @@
  * reconciliation answers every task as TASK_RUNNING — nothing committed is forgotten, nothing
  * is offered twice. Half the agents keep standby links (messages.ts): they are called back by the
  * new leader on one of them rather than dialling (a slow election may leave a few dialling after
- * their wait, so at least half must be called back); the other half dial as before.
+ * their wait, so at least half must be called back); the other half dial as before. A called-back
+ * agent says hello by digest, which matches (nothing changed while leaderless), so it is not asked
+ * again; dialling agents report by id.
  * Method: conditions with deadlines; no timing assertions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +74,7 @@ describe('master engine with a fleet of simulated agents', () => {
     await waitFor('every update acknowledged', () => (agents().every((a) => a.pendingUpdates() === 0) ? true : undefined), 60_000, 100);
     await waitFor('every standby link open', () => (standby.agents.every((a) => a.link.standbyLinks === 2) ? true : undefined), 30_000, 100);
     const dialsBefore = standby.agents.map((a) => a.link.stats.dials);
+    const askedBefore = agents().map((a) => a.link.stats.reportedAgain);
 
     const leader = await cluster.waitForLeader();
     const oldTerm = (await cluster.status(leader))!.term;
@@ -84,6 +87,11 @@ describe('master engine with a fleet of simulated agents', () => {
     expect(plain.agents.every((a) => a.link.stats.adoptions === 0)).toBe(true);
     const calledBack = standby.agents.filter((a, i) => a.link.stats.adoptions === 1 && a.link.stats.dials === dialsBefore[i]);
     expect(calledBack.length).toBeGreaterThanOrEqual(AGENTS / 4);
+    // Every update was acknowledged before the kill, so each called-back agent's digest matched
+    // the new leader's registry: one hello by digest, never asked to report its tasks again.
+    expect(calledBack.every((a) => a.link.stats.digestHellos === 1)).toBe(true);
+    expect(plain.agents.every((a) => a.link.stats.digestHellos === 0)).toBe(true);
+    expect(agents().map((a) => a.link.stats.reportedAgain)).toEqual(askedBefore);
 
     const survivors = cluster.replicas.filter((r) => r.process).map((r) => r.http);
     const from = framework.events.length;

@@ -4,13 +4,15 @@
  * every other master (never to its own); after losing its leader it waits for the next leader's
  * `leading` instead of dialling, says hello on that link and registers there; a `leading` of a
  * newer term moves a registered agent at once; a stale or current one is not taken; the wait
- * ends in ordinary dialling when no leader calls, or at once when a master is missing a link.
+ * ends in ordinary dialling when no leader calls, or at once when a master is missing a link; the
+ * hello on an adopted link reports the tasks as a digest only when the leader said it takes one.
  * Method: scripted dial results; the clock only moves when the test says so.
  */
 import { describe, expect, it } from 'vitest';
 import { RECONNECT_SPREAD_MS, STANDBY_BACKOFF, STANDBY_DOWN_BACKOFF, STANDBY_SPREAD_MS, STANDBY_WAIT_MS, adoptsLeading, backoffDelayMs } from '../../../src/agent/daemon/link-policy.js';
 import { MasterLink, type LinkDialResult, type LinkHost } from '../../../src/agent/daemon/master-link.js';
-import type { MasterToAgent } from '../../../src/protocol/messages.js';
+import type { MasterToAgent, ReportedTask } from '../../../src/protocol/messages.js';
+import { taskDigestOf } from '../../../src/protocol/task-digest.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { FakeLinkConnection } from './fake-link-connection.js';
 
@@ -21,14 +23,14 @@ const flush = async (): Promise<void> => {
 const registered = (term: number): MasterToAgent => ({ t: 'registered', agentId: 'A1', term, heartbeatIntervalMs: 10_000, leaderId: `leader-${term}` });
 
 /** m1 leads at first; `down` masters refuse connections; `hang` leader dials wait for the test. */
-function setup(down = new Set<string>(), hang = false) {
+function setup(down = new Set<string>(), hang = false, tasks: ReportedTask[] = [], told: Array<ReadonlySet<string>> = []) {
   const clock = new ManualClock();
   const connections: FakeLinkConnection[] = [];
   const hanging: Array<(result: LinkDialResult) => void> = [];
   const attempts = new Map<string, number>();
   const host: LinkHost = {
-    describe: () => ({ agentId: 'A1', hostname: 'h', httpAddress: 'h:1', resources: [], attributes: {}, tasks: [] }),
-    registered: () => undefined,
+    describe: () => ({ agentId: 'A1', hostname: 'h', httpAddress: 'h:1', resources: [], attributes: {}, tasks }),
+    registered: (_agentId, info) => void told.push(info.recorded),
     command: () => undefined,
     saveHighestTerm: () => undefined,
   };
@@ -114,6 +116,37 @@ describe('MasterLink standby links', () => {
     t.clock.advance(backoffDelayMs(0, 0.5, STANDBY_DOWN_BACKOFF) - STANDBY_SPREAD_MS);
     await flush();
     expect(t.standbys().filter((c) => c !== m3).map((c) => c.address).sort()).toEqual(['m1:1', 'm2:1']);
+    await t.link.stop();
+  });
+
+  it('says hello by digest only to a leader that takes digests; by id when asked; skips re-sends of unrelayed frameworks', async () => {
+    const task = (taskId: string, frameworkId: string, pending?: string): ReportedTask => ({ spec: { taskId, frameworkId, command: { shell: true, value: 'x' } }, state: 'TASK_RUNNING', ...(pending ? { pending } : {}) });
+    const tasks = [task('t1', 'quiet', 'u1'), task('t2', 'quiet'), task('t3', 'busy', 'u3')];
+    const told: Array<ReadonlySet<string>> = [];
+    const t = setup(new Set(), false, tasks, told);
+    const primary = await t.register();
+    primary.close();
+    await flush();
+    const m3 = t.standbyAt('m3:1');
+    m3.deliver({ t: 'leading', term: 2, leaderId: 'm3', digests: true });
+    await flush();
+    const digest = taskDigestOf(tasks.map((r) => ({ frameworkId: r.spec.frameworkId, taskId: r.spec.taskId, state: r.state })));
+    expect(m3.sent).toEqual([expect.objectContaining({ t: 'hello', tasks: [], digest })]);
+    expect(m3.sent[0]).not.toHaveProperty('known');
+    m3.deliver({ t: 'reportKnown' });
+    await flush();
+    expect(m3.sent[1]).toMatchObject({ t: 'hello', tasks: [], known: [{ taskId: 't1', pending: 'u1' }, { taskId: 't2' }, { taskId: 't3', pending: 'u3' }] });
+    expect(m3.sent[1]).not.toHaveProperty('digest');
+    m3.deliver({ ...registered(2), unrelayed: ['quiet'] } as MasterToAgent);
+    await flush();
+    expect(told).toEqual([new Set(), new Set(['u1'])]);
+
+    // A leader that does not say it takes digests gets the tasks by id.
+    const m2 = t.standbyAt('m2:1');
+    m2.deliver({ t: 'leading', term: 3, leaderId: 'm2' });
+    await flush();
+    expect(m2.sent[0]).toMatchObject({ t: 'hello', tasks: [], known: [{ taskId: 't1' }, { taskId: 't2' }, { taskId: 't3' }] });
+    expect(m2.sent[0]).not.toHaveProperty('digest');
     await t.link.stop();
   });
 

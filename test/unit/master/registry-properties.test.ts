@@ -2,7 +2,11 @@
  * Registry invariants under random command histories. Goal: whatever order commands arrive in,
  * (1) an agent's live tasks never use more than it has, (2) a terminal task never changes state
  * (unless its id is launched anew), (3) a rejected command or a repeated status uuid changes
- * nothing, (4) apply is deterministic and a snapshot taken midway restores to the same registry.
+ * nothing, (4) apply is deterministic and a snapshot taken midway restores to the same registry,
+ * (5) each agent's digest and its tasks with kills requested, kept task by task, are what a fresh
+ * walk of its live tasks gives, and
+ * (6) a re-registration by a matching digest does exactly what the same report by id and state
+ * does, while a digest that does not match changes nothing.
  * Method: fast-check histories over two agents and two frameworks (one partition-aware).
  */
 import { fc, test } from '@fast-check/vitest';
@@ -11,6 +15,9 @@ import { TASK_STATE_NAMES, isTerminalTaskState } from '../../../src/actors/task-
 import { decode, encodeDocument } from '../../../src/lib/codec.js';
 import type { RegistryCommand } from '../../../src/master/registry/commands.js';
 import { addAmounts, amountsOf, emptyAmounts, fitsIn, portCount } from '../../../src/master/registry/resources.js';
+import { taskDigestOf } from '../../../src/protocol/task-digest.js';
+import { taskKey, type RegistryTables } from '../../../src/master/registry/indexes.js';
+import type { TaskContext } from '../../../src/actors/task.machine.js';
 import { T0, TestRegistry, launchRecord, scalars } from './registry-helpers.js';
 
 const AGENTS = ['a1', 'a2'];
@@ -58,6 +65,36 @@ const commandArbitrary: fc.Arbitrary<(nowMs: number) => RegistryCommand> = fc.on
 
 const historyArbitrary = fc.array(commandArbitrary, { minLength: 1, maxLength: 60 }).map((builders) => builders.map((build, i) => build(T0 + (i + 1) * 1_000)));
 
+/** The digest and frameworks of the agent's live tasks, computed afresh. */
+function freshDigest(r: TestRegistry, agentId: string): { digest: string; frameworkIds: string[] } {
+  const live = r.registry.tasksOnAgent(agentId);
+  return { digest: taskDigestOf(live), frameworkIds: [...new Set(live.map((task) => task.frameworkId))].sort() };
+}
+
+function keptDigest(r: TestRegistry, agentId: string): { digest: string; frameworkIds: string[] } {
+  const kept = r.registry.taskDigest(agentId);
+  return { digest: kept.digest, frameworkIds: [...kept.frameworkIds].sort() };
+}
+
+function tablesOf(r: TestRegistry): RegistryTables {
+  return (r.registry as unknown as { tables: RegistryTables }).tables;
+}
+
+/** Keys of the agent's live tasks whose kill was requested, found afresh. */
+function freshKillRequested(r: TestRegistry, agentId: string): string[] {
+  return r.registry
+    .tasksOnAgent(agentId)
+    .filter((task) => (task.machine.context as TaskContext).killRequestCount > 0)
+    .map((task) => taskKey(task.frameworkId, task.taskId))
+    .sort();
+}
+
+function restoredCopy(r: TestRegistry): TestRegistry {
+  const copy = new TestRegistry({ maxCompletedTasksPerFramework: 3 });
+  copy.registry.restore(decode(encodeDocument(r.registry.toSnapshot())));
+  return copy;
+}
+
 function terminalStates(r: TestRegistry): Map<string, string> {
   const out = new Map<string, string>();
   for (const fw of FRAMEWORKS) {
@@ -94,6 +131,10 @@ describe('registry properties', () => {
         const now = r.registry.task(fw, task);
         if (now) expect(now.state).toBe(state);
       }
+      for (const agent of AGENTS) {
+        expect(keptDigest(r, agent)).toEqual(freshDigest(r, agent));
+        expect(tablesOf(r).killRequestedOnAgent(agent)).toEqual(freshKillRequested(r, agent));
+      }
     }
     const replay = setup();
     for (const command of history) replay.apply(command);
@@ -107,7 +148,38 @@ describe('registry properties', () => {
     for (const command of first) before.apply(command);
     const restored = new TestRegistry({ maxCompletedTasksPerFramework: 3 });
     restored.registry.restore(decode(encodeDocument(before.registry.toSnapshot())));
+    for (const agent of AGENTS) {
+      expect(keptDigest(restored, agent)).toEqual(keptDigest(before, agent));
+      expect(tablesOf(restored).killRequestedOnAgent(agent)).toEqual(tablesOf(before).killRequestedOnAgent(agent));
+    }
     for (const command of second) restored.apply(command);
     expect(restored.snapshotBytes()).toBe(straight.snapshotBytes());
+    for (const agent of AGENTS) expect(keptDigest(restored, agent)).toEqual(keptDigest(straight, agent));
+  });
+
+  test.prop([historyArbitrary, pick(AGENTS), fc.nat()], { numRuns: 150 })('a matching digest re-registers as its report by id would; a stale one changes nothing', (history, agentId, which) => {
+    const r = setup();
+    for (const command of history) r.apply(command);
+    const nowMs = T0 + (history.length + 2) * 1_000;
+    const description = { agentId, hostname: agentId, httpAddress: 'h:1', resources: scalars(4, 4096, [31000, 31003]), attributes: {} };
+    const live = r.registry.tasksOnAgent(agentId);
+    const known = live.map((task) => ({ frameworkId: task.frameworkId, taskId: task.taskId, state: task.state }));
+    const byId = restoredCopy(r);
+    const byIdResult = byId.apply({ t: 'reg.agent.reregister', ...description, tasks: [], known, nowMs });
+    const byDigest = restoredCopy(r);
+    const byDigestResult = byDigest.apply({ t: 'reg.agent.reregister', ...description, tasks: [], digest: taskDigestOf(known), nowMs });
+    expect(byDigestResult).toEqual(byIdResult);
+    expect(byDigest.snapshotBytes()).toBe(byId.snapshotBytes());
+    expect(byDigest.effects).toEqual(byId.effects);
+    // Any one difference: a task more, a task fewer, or one in another state.
+    const stale = [...known];
+    if (stale.length > 0 && which % 3 === 0) stale.splice(which % stale.length, 1);
+    else if (stale.length > 0 && which % 3 === 1) stale[which % stale.length] = { ...stale[which % stale.length]!, state: stale[which % stale.length]!.state === 'TASK_RUNNING' ? 'TASK_STAGING' : 'TASK_RUNNING' };
+    else stale.push({ frameworkId: FRAMEWORKS[which % 2]!, taskId: 'not-held', state: 'TASK_RUNNING' });
+    const before = r.snapshotBytes();
+    const staleResult = r.apply({ t: 'reg.agent.reregister', ...description, tasks: [], digest: taskDigestOf(stale), nowMs });
+    expect(staleResult).toEqual({ ok: true, value: { kind: 'tasksChanged', agentId } });
+    expect(r.snapshotBytes()).toBe(before);
+    expect(r.effects).toEqual([]);
   });
 });

@@ -2,6 +2,8 @@
  * The hub links an agent before its (re-)registration is applied: commands produced while the
  * command is applied (a kill re-sent to a returning agent) are held and follow `registered`, in
  * order — before the fix they found no link and were lost. A failed registration leaves no link.
+ * Re-registrations by id (`known`) and by digest are taken when the registry agrees, and the agent
+ * is asked for more (`reportInFull`, `reportKnown`) when it does not.
  */
 import { describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../../src/lib/clock.js';
@@ -11,6 +13,7 @@ import { AgentHub, type AgentConnection, type HubHost } from '../../../../src/ma
 import type { RegistryCommand } from '../../../../src/master/registry/commands.js';
 import { RegistryState, type RegistryResult } from '../../../../src/master/registry/state.js';
 import type { AgentToMaster } from '../../../../src/protocol/messages.js';
+import { taskDigestOf } from '../../../../src/protocol/task-digest.js';
 import { FakeConnection } from './fake-connection.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
 import { T0, TestRegistry } from '../registry-helpers.js';
@@ -192,6 +195,62 @@ describe('AgentHub registration', () => {
     // A subscribed framework gets re-sent updates relayed: the agent re-sends them all.
     (h as { canForwardTo: HubHost['canForwardTo'] }).canForwardTo = () => true;
     expect(await reregister()).not.toHaveProperty('recorded');
+  });
+
+  it('takes a digest that matches the registry, proposes it instead of a list, and names the frameworks it cannot relay to', async () => {
+    const { fw, proposed, hub } = twoAgentsWithTasks();
+    const connection = new FakeConnection();
+    hub().accept(connection as unknown as AgentConnection);
+    connection.onMessage({ ...hello('a1'), digest: taskDigestOf([{ frameworkId: fw, taskId: 'held', state: 'TASK_STAGING' }]) } as AgentToMaster);
+    await until(() => connection.sent.length >= 1);
+    expect(proposed).toEqual([expect.objectContaining({ t: 'reg.agent.reregister', tasks: [], digest: taskDigestOf([{ frameworkId: fw, taskId: 'held', state: 'TASK_STAGING' }]) })]);
+    expect(proposed[0]).not.toHaveProperty('known');
+    // twoAgentsWithTasks' host relays to every framework: nothing is unrelayed.
+    expect(connection.sent).toEqual([expect.objectContaining({ t: 'registered', agentId: 'a1' })]);
+    expect(connection.sent[0]).not.toHaveProperty('unrelayed');
+
+    const r = new TestRegistry();
+    r.registerAgent('a1');
+    const quiet = r.subscribe();
+    r.launch(quiet, 't1');
+    const { host: h, hub: quietHub } = host(async () => ({ kind: 'agent', agentId: 'a1' }), r.registry);
+    (h as { canForwardTo: HubHost['canForwardTo'] }).canForwardTo = () => false;
+    const unsubscribed = new FakeConnection();
+    quietHub().accept(unsubscribed as unknown as AgentConnection);
+    unsubscribed.onMessage({ ...hello('a1'), digest: r.registry.taskDigest('a1').digest } as AgentToMaster);
+    await until(() => unsubscribed.sent.length >= 1);
+    expect(unsubscribed.sent).toEqual([expect.objectContaining({ t: 'registered', unrelayed: [quiet] })]);
+  });
+
+  it('asks for the tasks by id when the digest differs, at hello or by the time it applies, and takes the hello that follows', async () => {
+    const { fw, proposed, hub } = twoAgentsWithTasks();
+    const connection = new FakeConnection();
+    hub().accept(connection as unknown as AgentConnection);
+    // The agent's task is running; the registry still has it staging.
+    connection.onMessage({ ...hello('a1'), digest: taskDigestOf([{ frameworkId: fw, taskId: 'held', state: 'TASK_RUNNING' }]) } as AgentToMaster);
+    await until(() => connection.sent.length >= 1);
+    expect(connection.sent).toEqual([{ t: 'reportKnown' }]);
+    expect(proposed).toEqual([]);
+    connection.onMessage({ ...hello('a1'), known: [{ frameworkId: fw, taskId: 'held', state: 'TASK_RUNNING' }] } as AgentToMaster);
+    await until(() => connection.sent.length >= 2);
+    expect(connection.sent.at(-1)).toMatchObject({ t: 'registered' });
+    expect(proposed).toEqual([expect.objectContaining({ known: [{ frameworkId: fw, taskId: 'held', state: 'TASK_RUNNING' }] })]);
+
+    // Matching when proposed, changed by the time it applied: nothing was applied, so no link.
+    const r = new TestRegistry();
+    r.registerAgent('a1');
+    r.launch(r.subscribe(), 't1');
+    const { hub: laterHub } = host(async (command) => (command.t === 'reg.agent.reregister' && command.digest !== undefined ? { kind: 'tasksChanged', agentId: 'a1' } : { kind: 'agent', agentId: 'a1' }), r.registry);
+    const later = new FakeConnection();
+    laterHub().accept(later as unknown as AgentConnection);
+    later.onMessage({ ...hello('a1'), digest: r.registry.taskDigest('a1').digest } as AgentToMaster);
+    await until(() => later.sent.length >= 1);
+    expect(later.sent).toEqual([{ t: 'reportKnown' }]);
+    expect(laterHub().isConnected('a1')).toBe(false);
+    later.onMessage(hello('a1'));
+    await until(() => later.sent.length >= 2);
+    expect(later.sent.at(-1)).toMatchObject({ t: 'registered' });
+    expect(laterHub().isConnected('a1')).toBe(true);
   });
 
   it('a refused re-registration leaves no link and tells the agent to shut down', async () => {

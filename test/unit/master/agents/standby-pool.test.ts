@@ -35,7 +35,7 @@ describe('StandbyPool', () => {
     const session = adopter(7);
     pool.announce(session);
     expect(session.accepted).toHaveLength(1_000);
-    expect(links[0]!.sent).toEqual([{ t: 'leading', term: 7, leaderId: 'm-7' }]);
+    expect(links[0]!.sent).toEqual([{ t: 'leading', term: 7, leaderId: 'm-7', digests: true }]);
     expect(links[2_499]!.sent).toEqual([]);
     await turn();
     await turn();
@@ -45,7 +45,7 @@ describe('StandbyPool', () => {
     const late = link();
     pool.add(late);
     expect(session.accepted).toContain(late);
-    expect(late.sent).toEqual([{ t: 'leading', term: 7, leaderId: 'm-7' }]);
+    expect(late.sent).toEqual([{ t: 'leading', term: 7, leaderId: 'm-7', digests: true }]);
   });
 
   it('stops announcing for a session that is no longer ready, and holds links again once it is retired', async () => {
