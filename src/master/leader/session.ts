@@ -218,7 +218,7 @@ export class LeaderSession implements HubHost {
     if (problem) throw new ValidationError(problem.field, `${problem.field}: ${problem.message}`);
     if (this.stopped) throw new NotLeaderError(null, 'this replica no longer leads');
     if (command.t === 'reg.task.status') return this.statusBatcher.propose(command);
-    if (command.t === 'reg.agent.reregister') return this.reregisterBatcher.propose(command);
+    if (command.t === 'reg.agent.reregister') return (command.digest !== undefined ? this.digestReregisterBatcher : this.reregisterBatcher).propose(command);
     return this.proposeOne(command, options.timeoutMs);
   }
 
@@ -232,6 +232,9 @@ export class LeaderSession implements HubHost {
   /** A takeover brings the whole fleet back at once; each re-registration reconciles an agent's
    * tasks, so fewer share an entry than status updates do. */
   private readonly reregisterBatcher = this.batcher(REREGISTER_BATCH_LIMIT);
+  /** A re-registration by digest reconciles no tasks (apply is a lookup and the agent's step), so
+   * as many share an entry as status updates do. */
+  private readonly digestReregisterBatcher = this.batcher(BATCH_LIMIT);
 
   private batcher(limit: number): ProposalBatcher {
     return new ProposalBatcher(
