@@ -202,6 +202,7 @@ export const takeoverScenario: Scenario = {
       const statuses = await Promise.all(replicas.map(async (r) => ({ r, s: await raftStatus(r) })));
       const leader = statuses.find((x) => x.s?.['role'] === 'leader')!;
       const oldTerm = leader.s!['term'] as number;
+      const beforeKill = await fleet.census();
       framework.close();
       const killedAt = performance.now();
       const killedAtWallMs = Date.now();
@@ -232,6 +233,8 @@ export const takeoverScenario: Scenario = {
         tasks,
         standbyLinks: standby,
         adoptions: after.adoptions,
+        digestHellos: after.digestHellos - beforeKill.digestHellos,
+        reportedAgain: after.reportedAgain - beforeKill.reportedAgain,
         launchMs,
         launchTasksPerSecond: tasks / (launchMs / 1000),
         leaderServingMs: servingAtMs === undefined ? null : servingAtMs - killedAtWallMs,
@@ -257,7 +260,8 @@ export const takeoverScenario: Scenario = {
             (standby
               ? `Each keeps a standby link to the other masters; ${after.adoptions.toLocaleString('en-US')} were called back on one by the new leader, the rest dialled.`
               : 'Standby links off (TAKEOVER_STANDBY=0): after losing the leader each waits a random moment of up to 500 ms and dials the other masters first.') +
-            ' Each re-sends its unacknowledged updates after re-registering.',
+            ` After the kill ${figures.digestHellos.toLocaleString('en-US')} said hello with a digest of their tasks and ${figures.reportedAgain.toLocaleString('en-US')} were asked to report them again (by id or in full).` +
+            ' Each re-sends its unacknowledged updates after re-registering, but those the leader has recorded and cannot relay yet.',
           `CPU time from the kill until every agent was back: ${Math.round(cpuUntilBack.masters)} ms in the surviving masters (${cpuUntilBack.perMaster.map((ms) => Math.round(ms)).join(' + ')}), ${Math.round(cpuUntilBack.bench)} ms in the bench process (the fleet and the client).`,
         ],
       };

@@ -17,6 +17,8 @@ function census(aboveTerm: number, countTasks: boolean): FleetCensus {
   let dials = 0;
   let standby = 0;
   let adoptions = 0;
+  let digestHellos = 0;
+  let reportedAgain = 0;
   for (const agent of fleet.agents) {
     const { state, highestTerm, stats } = agent.link;
     states[state] = (states[state] ?? 0) + 1;
@@ -25,9 +27,11 @@ function census(aboveTerm: number, countTasks: boolean): FleetCensus {
     dials += stats.dials;
     standby += agent.link.standbyLinks;
     adoptions += stats.adoptions;
+    digestHellos += stats.digestHellos;
+    reportedAgain += stats.reportedAgain;
     if (countTasks) for (const update of agent.updatesMade) if (update.state === 'TASK_RUNNING') running++;
   }
-  return { agents: fleet.agents.length, registered, back, running, dials, standby, adoptions, states };
+  return { agents: fleet.agents.length, registered, back, running, dials, standby, adoptions, digestHellos, reportedAgain, states };
 }
 
 /** Registered with a master whose term is above `aboveTerm` (a new leader's, after a kill). */

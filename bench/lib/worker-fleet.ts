@@ -23,6 +23,10 @@ export interface FleetCensus {
   standby: number;
   /** Links a new leader called on (standby links adopted) since start. */
   adoptions: number;
+  /** Hellos that reported their tasks as a digest, since start. */
+  digestHellos: number;
+  /** Hellos the master answered `reportKnown` or `reportInFull`, since start. */
+  reportedAgain: number;
   /** Agents per link state. */
   states: Record<string, number>;
 }
@@ -76,7 +80,7 @@ export class WorkerFleet {
   /** Summed census; `aboveTerm` decides which registered agents count as `back`. */
   async census(aboveTerm = Number.POSITIVE_INFINITY, countTasks = false): Promise<FleetCensus> {
     const parts = (await Promise.all(this.workers.map((w) => this.ask(w, { t: 'census', aboveTerm, countTasks })))) as Array<FleetCensus | null>;
-    const total: FleetCensus = { agents: 0, registered: 0, back: 0, running: 0, dials: 0, standby: 0, adoptions: 0, states: {} };
+    const total: FleetCensus = { agents: 0, registered: 0, back: 0, running: 0, dials: 0, standby: 0, adoptions: 0, digestHellos: 0, reportedAgain: 0, states: {} };
     for (const part of parts) {
       if (!part) throw new Error('a fleet worker did not answer its census');
       total.agents += part.agents;
@@ -86,6 +90,8 @@ export class WorkerFleet {
       total.dials += part.dials;
       total.standby += part.standby;
       total.adoptions += part.adoptions;
+      total.digestHellos += part.digestHellos;
+      total.reportedAgain += part.reportedAgain;
       for (const [state, n] of Object.entries(part.states)) total.states[state] = (total.states[state] ?? 0) + n;
     }
     return total;

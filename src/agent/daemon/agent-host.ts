@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/log.js';
 import type { WireResource } from '../../protocol/messages.js';
 import type { Agent } from '../agent.js';
 import type { HelloBody, LinkHost, MasterCommand } from './master-link.js';
-import { launchSpec, liveTasksOf, pendingHeads, reportedTasks } from './reports.js';
+import { launchSpec, liveTasksOf, pendingHeads, reportedTasks, skippedResends } from './reports.js';
 
 export interface AgentHostOptions {
   agent: Agent;
@@ -36,10 +36,10 @@ export class AgentHost implements LinkHost {
     };
   }
 
-  async registered(agentId: string, info: { recorded: ReadonlySet<string> }): Promise<void> {
+  async registered(agentId: string, info: { recorded: ReadonlySet<string>; unrelayed: ReadonlySet<string> }): Promise<void> {
     const { agent } = this.options;
     if ((await agent.agentId()) !== agentId) await agent.setAgentId(agentId);
-    agent.updates.resendAll(info.recorded);
+    agent.updates.resendAll(skippedResends(agent.tasks(), pendingHeads(agent.updates.pending()), info.recorded, info.unrelayed));
   }
 
   saveHighestTerm(term: number): Promise<void> {

@@ -16,10 +16,10 @@
 import type { Clock, TimerHandle } from '../../lib/clock.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { dialMaster, FrameConnection } from '../../protocol/connection.js';
-import { AGENT_PROTOCOL_VERSION, type AgentToMaster, type MasterToAgent, type ReportedTask } from '../../protocol/messages.js';
+import { AGENT_PROTOCOL_VERSION, type AgentToMaster, type MasterToAgent } from '../../protocol/messages.js';
 import type { StatusUpdate } from '../types.js';
 import { DEFAULT_MISSED_PONGS, RECONNECT_SPREAD_MS, STANDBY_WAIT_MS, adoptsLeading, cursorAfterLoss, fence, masterSilent, nextTarget, roundBackoff, wantsPong, type BackoffRounds, type LeadingVerdict } from './link-policy.js';
-import { helloTasks, unrelayedPending, type HelloForm } from './reports.js';
+import { helloTasks, type HelloForm } from './reports.js';
 import { StandbyLinks, type Leading } from './standby-links.js';
 
 /** What the link needs of a connection (FrameConnection has it; unit tests fake it). */
@@ -47,10 +47,13 @@ export type MasterCommand = Extract<MasterToAgent, { t: 'runTask' | 'killTask' |
 
 /** The agent behind the link. */
 export interface LinkHost {
-  describe(): Promise<HelloBody> | HelloBody;
+  /** The hello's fields. `form` is how the hello will report the tasks: a host that keeps its
+   * digest may answer 'digest' with it (and no tasks) at once; otherwise the link converts. */
+  describe(form: HelloForm): Promise<HelloBody> | HelloBody;
   /** Registered (again): persist the id, then re-send unacknowledged updates, except the ones
-   * the leader says it has `recorded` and cannot relay now (their retry timers restart). */
-  registered(agentId: string, info: { term: number; leaderId: string; master: string; recorded: ReadonlySet<string> }): Promise<void> | void;
+   * the leader says it has `recorded` and those of the frameworks it names `unrelayed` (it cannot
+   * relay them now; their retry timers restart). */
+  registered(agentId: string, info: { term: number; leaderId: string; master: string; recorded: ReadonlySet<string>; unrelayed: ReadonlySet<string> }): Promise<void> | void;
   command(command: MasterCommand): Promise<void> | void;
   /** Persist the highest term seen before any command of that term has effects. */
   saveHighestTerm(term: number): Promise<void> | void;
@@ -272,13 +275,7 @@ export class MasterLink {
   private session(connection: LinkConnection, address: string, digests: boolean): Promise<{ registered: boolean; hint: string | null }> {
     return new Promise((resolve) => {
       let registered = false;
-      /** The tasks the last hello stood for (whatever form it sent them in). */
-      let reported: readonly ReportedTask[] = [];
-      const sayHello = (form: HelloForm): void => {
-        void this.sendHello(connection, form).then((tasks) => {
-          reported = tasks;
-        });
-      };
+      const sayHello = (form: HelloForm): void => void this.sendHello(connection, form);
       let hint: string | null = null;
       this.connection = connection;
       this.masterAddress = address;
@@ -316,7 +313,7 @@ export class MasterLink {
         this.log.debug({ t: message.t, master: address }, 'message from master');
         this.enqueue(async () => {
           if (message.t === 'registered') {
-            registered = await this.onRegistered(connection, message, address, reported);
+            registered = await this.onRegistered(connection, message, address);
             registrationTimer.cancel();
             return;
           }
@@ -328,27 +325,25 @@ export class MasterLink {
   }
 
   /**
-   * Says hello; resolves to the tasks it stood for. A re-registration reports its tasks as a
+   * Says hello. A re-registration reports its tasks as a
    * `digest` where the master takes one, else by id and state (`known`), and with their specs only
    * when the master asked for them `full` (messages.ts): specs are most of a hello's bytes, and a
    * new leader decodes thousands of hellos at once while its registry already holds every one of
    * those tasks, nearly always in the states the agents have.
    */
-  private async sendHello(connection: LinkConnection, form: HelloForm): Promise<readonly ReportedTask[]> {
+  private async sendHello(connection: LinkConnection, form: HelloForm): Promise<void> {
     try {
-      const body = await this.options.host.describe();
+      const body = await this.options.host.describe(form);
       const tasks = helloTasks(body, form);
-      if (tasks.digest !== undefined) this.stats.digestHellos++;
+      if ((tasks.digest ?? body.digest) !== undefined) this.stats.digestHellos++;
       connection.send({ t: 'hello', version: AGENT_PROTOCOL_VERSION, ...body, ...tasks, highestTerm: this.highest });
-      return body.tasks;
     } catch (error) {
       this.log.error({ err: error }, 'cannot describe the agent for hello');
       connection.close(error as Error);
-      return [];
     }
   }
 
-  private async onRegistered(connection: LinkConnection, message: Extract<MasterToAgent, { t: 'registered' }>, address: string, reported: readonly ReportedTask[]): Promise<boolean> {
+  private async onRegistered(connection: LinkConnection, message: Extract<MasterToAgent, { t: 'registered' }>, address: string): Promise<boolean> {
     const verdict = fence(this.highest, message.term);
     if (!verdict.accept) {
       this.refuse(connection, message.term, 'registered', message.agentId);
@@ -363,9 +358,7 @@ export class MasterLink {
     this.startHeartbeats(connection, message.heartbeatIntervalMs);
     this.standby?.retarget(address, this.lostMaster);
     this.lostMaster = null;
-    const recorded = new Set(Array.isArray(message.recorded) ? message.recorded.filter((uuid) => typeof uuid === 'string') : []);
-    if (Array.isArray(message.unrelayed)) for (const uuid of unrelayedPending(reported, message.unrelayed)) recorded.add(uuid);
-    await this.options.host.registered(message.agentId, { term: message.term, leaderId: message.leaderId, master: address, recorded });
+    await this.options.host.registered(message.agentId, { term: message.term, leaderId: message.leaderId, master: address, recorded: stringSet(message.recorded), unrelayed: stringSet(message.unrelayed) });
     return true;
   }
 
@@ -513,4 +506,9 @@ export class MasterLink {
     this.linkState = state;
     this.onStateChange(state);
   }
+}
+
+/** The strings of a list from the wire (anything else dropped; absent: none). */
+function stringSet(list: unknown): ReadonlySet<string> {
+  return new Set(Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : []);
 }

@@ -37,10 +37,11 @@ export type HelloForm = 'digest' | 'known' | 'full';
 
 /**
  * The hello's task fields for `form`, overriding the body's full `tasks`. Only a re-registration
- * with tasks is made smaller: a first registration has nothing the registry could hold.
+ * with tasks is made smaller: a first registration has nothing the registry could hold. A body
+ * that already carries its `digest` (the host keeps one) is sent as it is.
  */
-export function helloTasks(body: Pick<HelloBody, 'agentId' | 'tasks'>, form: HelloForm): Partial<Pick<HelloBody, 'tasks' | 'known' | 'digest'>> {
-  if (form === 'full' || body.agentId === undefined || body.tasks.length === 0) return {};
+export function helloTasks(body: Pick<HelloBody, 'agentId' | 'tasks' | 'digest'>, form: HelloForm): Partial<Pick<HelloBody, 'tasks' | 'known' | 'digest'>> {
+  if (form === 'full' || body.agentId === undefined || body.tasks.length === 0 || body.digest !== undefined) return {};
   if (form === 'digest') {
     const digest = new TaskDigest();
     for (const task of body.tasks) digest.add(task.spec.frameworkId, task.spec.taskId, task.state);
@@ -50,11 +51,18 @@ export function helloTasks(body: Pick<HelloBody, 'agentId' | 'tasks'>, form: Hel
   return { tasks: [], known };
 }
 
-/** The `pending` uuids of reported tasks whose framework the leader listed as `unrelayed`. */
-export function unrelayedPending(reported: readonly ReportedTask[], unrelayed: readonly unknown[]): string[] {
-  const frameworks = new Set(unrelayed.filter((id): id is string => typeof id === 'string'));
-  if (frameworks.size === 0) return [];
-  return reported.filter((task) => task.pending !== undefined && frameworks.has(task.spec.frameworkId)).map((task) => task.pending!);
+/**
+ * Uuids not to re-send after registering: those the leader has `recorded`, and each task's pending
+ * update (`pendingHeads`: task id → uuid) of a framework the leader named `unrelayed`.
+ */
+export function skippedResends(records: readonly TaskRecord[], heads: ReadonlyMap<string, string>, recorded: ReadonlySet<string>, unrelayed: ReadonlySet<string>): Set<string> {
+  const skipped = new Set(recorded);
+  if (unrelayed.size === 0) return skipped;
+  for (const record of records) {
+    const head = heads.get(record.spec.taskId);
+    if (head !== undefined && unrelayed.has(record.spec.frameworkId)) skipped.add(head);
+  }
+  return skipped;
 }
 
 /**

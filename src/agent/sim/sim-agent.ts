@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../lib/log.js';
 import type { ReportedTask, WireResource } from '../../protocol/messages.js';
-import { pendingHeads } from '../daemon/reports.js';
+import { pendingHeads, type HelloForm } from '../daemon/reports.js';
+import { TaskDigest } from '../../protocol/task-digest.js';
 import { parseResources, withDefaults } from '../daemon/resources.js';
 import { MasterLink, type Dialer, type HelloBody, type LinkHost, type MasterCommand } from '../daemon/master-link.js';
 import type { StatusUpdate, TaskSpec, TaskStateName } from '../types.js';
@@ -40,9 +41,16 @@ interface SimTask {
   resources: WireResource[];
   state: TaskStateName;
   finishTimer: TimerHandle | null;
+  /** Its unacknowledged updates: a terminal task is reported while it has any. */
+  pendingCount: number;
 }
 
 const TERMINAL = new Set<TaskStateName>(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE']);
+
+/** A hello reports live tasks and terminal ones whose updates are not all acknowledged. */
+function isReported(task: SimTask): boolean {
+  return !TERMINAL.has(task.state) || task.pendingCount > 0;
+}
 
 export class SimAgent implements LinkHost {
   private currentLink: MasterLink;
@@ -50,6 +58,9 @@ export class SimAgent implements LinkHost {
   private readonly tasks = new Map<string, SimTask>();
   /** Unacknowledged updates in the order they were made. */
   private readonly pending = new Map<string, StatusUpdate>();
+  /** The digest of the tasks a hello reports (task-digest.ts), kept as they change: a fleet of
+   * thousands computing it afresh at a takeover spent a quarter of its hello time on it. */
+  private readonly reported = new TaskDigest();
   private storedId: string | undefined;
   private stopped = false;
   private restarts = 0;
@@ -130,7 +141,10 @@ export class SimAgent implements LinkHost {
     return this.pending.size;
   }
 
-  describe(): HelloBody {
+  describe(form?: HelloForm): HelloBody {
+    if (form === 'digest' && this.storedId !== undefined && this.reported.size > 0) {
+      return { agentId: this.storedId, ...this.identity(), tasks: [], digest: this.reported.value() };
+    }
     // `pending` keeps the order updates were made in, so per task the oldest comes first.
     const heads = pendingHeads(this.pending.values());
     const tasks: ReportedTask[] = [...this.tasks.values()]
@@ -139,22 +153,26 @@ export class SimAgent implements LinkHost {
         const pending = heads.get(t.spec.taskId);
         return { spec: t.spec, state: t.state, resources: t.resources, ...(pending !== undefined ? { pending } : {}) };
       });
+    return { ...(this.storedId ? { agentId: this.storedId } : {}), ...this.identity(), tasks };
+  }
+
+  private identity(): Pick<HelloBody, 'hostname' | 'httpAddress' | 'resources' | 'attributes'> {
     return {
-      ...(this.storedId ? { agentId: this.storedId } : {}),
       hostname: this.options.hostname ?? this.options.name,
       httpAddress: `${this.options.hostname ?? '127.0.0.1'}:0`,
       resources: this.resources,
       attributes: this.options.attributes ?? {},
-      tasks,
     };
   }
 
-  registered(agentId: string, info: { recorded: ReadonlySet<string> }): void {
+  registered(agentId: string, info: { recorded: ReadonlySet<string>; unrelayed?: ReadonlySet<string> }): void {
     this.storedId = agentId;
     // Re-send every unacknowledged update (the real agent sends each task's oldest; the master
-    // copes with both) but those the leader has recorded and cannot relay now. Simulated agents
-    // have no retry timer: a re-registration is their only re-send.
-    for (const update of this.pending.values()) if (!info.recorded.has(update.uuid)) this.link.sendStatus(update);
+    // copes with both) but those the leader has recorded, or whose framework it cannot relay to,
+    // now. Simulated agents have no retry timer: a re-registration is their only re-send.
+    for (const update of this.pending.values()) {
+      if (!info.recorded.has(update.uuid) && info.unrelayed?.has(update.frameworkId) !== true) this.link.sendStatus(update);
+    }
   }
 
   saveHighestTerm(): void {
@@ -170,9 +188,17 @@ export class SimAgent implements LinkHost {
         if (task && !TERMINAL.has(task.state)) this.transition(task, 'TASK_KILLED');
         return;
       }
-      case 'ack':
+      case 'ack': {
+        const update = this.pending.get(command.uuid);
+        if (!update) return;
         this.pending.delete(command.uuid);
+        const task = this.tasks.get(update.taskId);
+        if (!task) return;
+        const wasReported = isReported(task);
+        task.pendingCount--;
+        if (wasReported && !isReported(task)) this.reported.remove(task.spec.frameworkId, task.spec.taskId, task.state);
         return;
+      }
       case 'shutdownFramework':
         for (const task of this.tasks.values()) {
           if (task.spec.frameworkId === command.frameworkId && !TERMINAL.has(task.state)) this.transition(task, 'TASK_KILLED');
@@ -187,8 +213,9 @@ export class SimAgent implements LinkHost {
 
   private run(spec: TaskSpec, resources: WireResource[]): void {
     if (this.tasks.has(spec.taskId) || this.stopped) return;
-    const task: SimTask = { spec, resources, state: 'TASK_STAGING', finishTimer: null };
+    const task: SimTask = { spec, resources, state: 'TASK_STAGING', finishTimer: null, pendingCount: 0 };
     this.tasks.set(spec.taskId, task);
+    this.reported.add(spec.frameworkId, spec.taskId, task.state);
     this.transition(task, 'TASK_RUNNING');
     const duration = this.durationOf(spec);
     if (duration !== null) task.finishTimer = this.options.wheel.setTimer(duration, () => this.finish(spec.taskId));
@@ -201,7 +228,11 @@ export class SimAgent implements LinkHost {
   }
 
   private transition(task: SimTask, state: TaskStateName): void {
+    // With the update made below pending, the task is reported in its new state.
+    if (isReported(task)) this.reported.remove(task.spec.frameworkId, task.spec.taskId, task.state);
     task.state = state;
+    task.pendingCount++;
+    this.reported.add(task.spec.frameworkId, task.spec.taskId, state);
     if (TERMINAL.has(state)) {
       task.finishTimer?.cancel();
       task.finishTimer = null;

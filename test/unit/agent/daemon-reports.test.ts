@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveAgentConfig } from '../../../src/agent/daemon/config.js';
-import { launchSpec, liveTasksOf, reportedTasks } from '../../../src/agent/daemon/reports.js';
+import { helloTasks, launchSpec, liveTasksOf, reportedTasks, skippedResends } from '../../../src/agent/daemon/reports.js';
+import { taskDigestOf } from '../../../src/protocol/task-digest.js';
 import { parseResources } from '../../../src/agent/daemon/resources.js';
 import { buildAgentState } from '../../../src/agent/daemon/state-json.js';
 import type { TaskRecord, TaskSpec } from '../../../src/agent/types.js';
@@ -92,5 +93,25 @@ describe('resolveAgentConfig', () => {
   ])('refuses %o', (flags, message) => {
     expect(() => resolveAgentConfig(flags, {}, detect)).toThrow(ConfigError);
     expect(() => resolveAgentConfig(flags, {}, detect)).toThrow(message);
+  });
+});
+
+describe('skippedResends / helloTasks', () => {
+  it('skips the recorded uuids and the pending update of each task of an unrelayed framework', () => {
+    const heads = new Map([['live', 'u-live'], ['done-unacked', 'u-done'], ['done-acked', 'u-other']]);
+    expect(skippedResends(records, heads, new Set(['r1']), new Set())).toEqual(new Set(['r1']));
+    expect(skippedResends(records, heads, new Set(['r1']), new Set(['f1']))).toEqual(new Set(['r1', 'u-live', 'u-done']));
+    expect(skippedResends(records, heads, new Set(), new Set(['f2']))).toEqual(new Set(['u-other']));
+  });
+
+  it('reports tasks by digest, by id or in full; a body with its own digest goes as it is', () => {
+    const tasks = reportedTasks(records, new Map([['done-unacked', 'u1']]));
+    const body = { agentId: 'A1', tasks };
+    const byId = tasks.map((t) => ({ frameworkId: t.spec.frameworkId, taskId: t.spec.taskId, state: t.state }));
+    expect(helloTasks(body, 'digest')).toEqual({ tasks: [], digest: taskDigestOf(byId) });
+    expect(helloTasks(body, 'known')).toEqual({ tasks: [], known: [byId[0], { ...byId[1], pending: 'u1' }] });
+    expect(helloTasks(body, 'full')).toEqual({});
+    expect(helloTasks({ tasks }, 'digest')).toEqual({});
+    expect(helloTasks({ agentId: 'A1', tasks: [], digest: '2:00' }, 'digest')).toEqual({});
   });
 });

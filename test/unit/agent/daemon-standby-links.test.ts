@@ -23,14 +23,14 @@ const flush = async (): Promise<void> => {
 const registered = (term: number): MasterToAgent => ({ t: 'registered', agentId: 'A1', term, heartbeatIntervalMs: 10_000, leaderId: `leader-${term}` });
 
 /** m1 leads at first; `down` masters refuse connections; `hang` leader dials wait for the test. */
-function setup(down = new Set<string>(), hang = false, tasks: ReportedTask[] = [], told: Array<ReadonlySet<string>> = []) {
+function setup(down = new Set<string>(), hang = false, tasks: ReportedTask[] = [], told: Array<{ recorded: ReadonlySet<string>; unrelayed: ReadonlySet<string> }> = []) {
   const clock = new ManualClock();
   const connections: FakeLinkConnection[] = [];
   const hanging: Array<(result: LinkDialResult) => void> = [];
   const attempts = new Map<string, number>();
   const host: LinkHost = {
     describe: () => ({ agentId: 'A1', hostname: 'h', httpAddress: 'h:1', resources: [], attributes: {}, tasks }),
-    registered: (_agentId, info) => void told.push(info.recorded),
+    registered: (_agentId, info) => void told.push({ recorded: info.recorded, unrelayed: info.unrelayed }),
     command: () => undefined,
     saveHighestTerm: () => undefined,
   };
@@ -119,10 +119,10 @@ describe('MasterLink standby links', () => {
     await t.link.stop();
   });
 
-  it('says hello by digest only to a leader that takes digests; by id when asked; skips re-sends of unrelayed frameworks', async () => {
+  it('says hello by digest only to a leader that takes digests; by id when asked; hands the host the unrelayed frameworks', async () => {
     const task = (taskId: string, frameworkId: string, pending?: string): ReportedTask => ({ spec: { taskId, frameworkId, command: { shell: true, value: 'x' } }, state: 'TASK_RUNNING', ...(pending ? { pending } : {}) });
     const tasks = [task('t1', 'quiet', 'u1'), task('t2', 'quiet'), task('t3', 'busy', 'u3')];
-    const told: Array<ReadonlySet<string>> = [];
+    const told: Array<{ recorded: ReadonlySet<string>; unrelayed: ReadonlySet<string> }> = [];
     const t = setup(new Set(), false, tasks, told);
     const primary = await t.register();
     primary.close();
@@ -139,7 +139,7 @@ describe('MasterLink standby links', () => {
     expect(m3.sent[1]).not.toHaveProperty('digest');
     m3.deliver({ ...registered(2), unrelayed: ['quiet'] } as MasterToAgent);
     await flush();
-    expect(told).toEqual([new Set(), new Set(['u1'])]);
+    expect(told).toEqual([{ recorded: new Set(), unrelayed: new Set() }, { recorded: new Set(), unrelayed: new Set(['quiet']) }]);
 
     // A leader that does not say it takes digests gets the tasks by id.
     const m2 = t.standbyAt('m2:1');
