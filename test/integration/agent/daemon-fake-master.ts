@@ -21,6 +21,8 @@ export interface FakeMasterOptions {
   autoAck?: boolean;
   /** What `registered` lists as recorded, given the hello (messages.ts; none by default). */
   recorded?: (hello: Extract<AgentToMaster, { t: 'hello' }>) => string[];
+  /** What `registered` lists as unrelayed frameworks, given the hello (none by default). */
+  unrelayed?: (hello: Extract<AgentToMaster, { t: 'hello' }>) => string[];
 }
 
 export class FakeMaster {
@@ -87,7 +89,11 @@ export class FakeMaster {
         }
         const agentId = message.agentId ?? `fake-S${this.nextId++}`;
         const recorded = this.options.recorded?.(message) ?? [];
-        connection.send({ t: 'registered', agentId, term: this.term, heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 100, leaderId: 'fake', ...(recorded.length > 0 ? { recorded } : {}) });
+        const unrelayed = this.options.unrelayed?.(message) ?? [];
+        connection.send({
+          t: 'registered', agentId, term: this.term, heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 100, leaderId: 'fake',
+          ...(recorded.length > 0 ? { recorded } : {}), ...(unrelayed.length > 0 ? { unrelayed } : {}),
+        });
       }
       if (message.t === 'status' && this.autoAck) connection.send({ t: 'ack', term: this.term, taskId: message.update.taskId, uuid: message.update.uuid });
       if (message.t === 'heartbeat' && this.pong) connection.send({ t: 'pong', term: this.term, seq: message.seq });

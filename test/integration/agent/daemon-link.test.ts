@@ -141,6 +141,24 @@ describe('agent daemon ↔ master', () => {
     await waitFor('both killed', () => (['a', 'b'].every((id) => statuses(m, id).some((u) => u.state === 'TASK_KILLED')) ? true : undefined));
   });
 
+  it('after re-registering does not re-send the pending updates of frameworks the master lists as unrelayed', async () => {
+    let quiet: string | null = null;
+    const m = await master({ unrelayed: (hello) => (hello.agentId !== undefined && quiet !== null ? [quiet] : []) });
+    const d = await daemon(config([m.address]));
+    await waitFor('registration', () => (d.link.state === 'registered' ? true : undefined));
+    m.send({ t: 'runTask', term: 1, task: task('a', 'sleep 30'), resources: [] });
+    const runningA = await waitFor('a TASK_RUNNING', () => statuses(m, 'a').find((u) => u.state === 'TASK_RUNNING'));
+    m.send({ t: 'runTask', term: 1, task: { ...task('b', 'sleep 30'), frameworkId: 'fw2' }, resources: [] });
+    const runningB = await waitFor('b TASK_RUNNING', () => statuses(m, 'b').find((u) => u.state === 'TASK_RUNNING'));
+    quiet = 'fw1';
+    m.dropAll();
+    // Re-sent in stream order (a before b) in one turn: b's re-send arriving alone shows a's was skipped.
+    await waitFor('b re-sent', () => (statuses(m, 'b').filter((u) => u.uuid === runningB.uuid).length >= 2 ? true : undefined));
+    expect(statuses(m, 'a').filter((u) => u.uuid === runningA.uuid)).toHaveLength(1);
+    for (const [taskId, frameworkId] of [['a', 'fw1'], ['b', 'fw2']] as const) m.send({ t: 'killTask', term: 1, frameworkId, taskId });
+    await waitFor('both killed', () => (['a', 'b'].every((id) => statuses(m, id).some((u) => u.state === 'TASK_KILLED')) ? true : undefined));
+  });
+
   it('refuses commands from a lower term and does nothing', async () => {
     const m = await master({ term: 5, autoAck: true });
     const d = await daemon(config([m.address]));
