@@ -5,6 +5,7 @@
  * relayed to frameworks, and the commands the leader sends — every one carrying its term.
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { isTerminalTaskState } from '../../actors/task-state.js';
 import type { StatusUpdate } from '../../agent/types.js';
 import type { Clock, TimerHandle } from '../../lib/clock.js';
@@ -14,6 +15,7 @@ import type { FrameConnection } from '../../protocol/connection.js';
 import type { AgentToMaster, KnownTask, MasterToAgent, ReportedTask } from '../../protocol/messages.js';
 import type { KnownTaskReport, RegistryCommand } from '../registry/commands.js';
 import type { RegistryResult, RegistryState } from '../registry/state.js';
+import type { AgentEntry } from '../registry/types.js';
 
 export type AgentConnection = FrameConnection<AgentToMaster, MasterToAgent>;
 
@@ -206,8 +208,11 @@ export class AgentHub {
     try {
       const reported: { tasks: ReportedTask[]; known?: KnownTaskReport[]; digest?: string } =
         digest !== null ? { tasks: [], digest: digest.digest } : this.splitReported(agentId, hello.tasks ?? [], hello.known);
+      // An agent back by digest, described as the registry has it, is recorded without the
+      // description: most of a re-registration entry's bytes, encoded, stored, sent and decoded.
+      const described = digest !== null && this.describedAsHeld(agentId, description) ? { asHeld: true as const } : description;
       const result = hello.agentId
-        ? await this.reregistration(agentId, () => this.host.propose({ t: 'reg.agent.reregister', agentId, ...description, ...reported, nowMs }))
+        ? await this.reregistration(agentId, () => this.host.propose({ t: 'reg.agent.reregister', agentId, ...described, ...reported, nowMs }))
         : await this.host.propose({ t: 'reg.agent.register', agentId, ...description, nowMs });
       if (result.kind === 'tasksChanged') {
         // Its tasks changed between the proposal and its apply: nothing was applied.
@@ -275,6 +280,18 @@ export class AgentHub {
     if (agentId === undefined || typeof digest !== 'string') return null;
     const ours = this.host.registry.taskDigest(agentId);
     return ours.digest === digest ? ours : null;
+  }
+
+  /** True when the registry describes the agent exactly so. */
+  private describedAsHeld(agentId: string, description: Pick<AgentEntry, 'hostname' | 'httpAddress' | 'resources' | 'attributes'>): boolean {
+    const held = this.host.registry.agent(agentId);
+    return (
+      held !== undefined &&
+      held.hostname === description.hostname &&
+      held.httpAddress === description.httpAddress &&
+      isDeepStrictEqual(held.attributes, description.attributes) &&
+      isDeepStrictEqual(held.resources, description.resources)
+    );
   }
 
   /** True when the registry holds this task on this agent. */

@@ -36,6 +36,11 @@ interface AgentDescription {
   attributes: Record<string, string>;
 }
 
+/** A re-registration's description: in full, or (with a digest) the one the registry holds. */
+type ReregisterDescription =
+  | (AgentDescription & { asHeld?: undefined })
+  | { agentId: string; asHeld: true; hostname?: undefined; httpAddress?: undefined; resources?: undefined; attributes?: undefined };
+
 /** A reported task the registry already holds on the agent: ids and the agent's latest state. */
 export interface KnownTaskReport {
   frameworkId: string;
@@ -56,8 +61,9 @@ export type RegistryCommand =
    * and recording them all again would make a takeover's log many megabytes for nothing).
    * `digest` (with no tasks and no `known`): the agent's tasks as a task-digest.ts digest, which
    * equalled the registry's when the leader proposed; applied only if it still does (else the
-   * result is `tasksChanged` and nothing changes), it then reconciles nothing. */
-  | ({ t: 'reg.agent.reregister'; nowMs: number; tasks: ReportedTask[]; known?: KnownTaskReport[]; digest?: string } & AgentDescription)
+   * result is `tasksChanged` and nothing changes), it then reconciles nothing. With a digest the
+   * description may be `asHeld` instead: the agent came back as the registry describes it. */
+  | ({ t: 'reg.agent.reregister'; nowMs: number; tasks: ReportedTask[]; known?: KnownTaskReport[]; digest?: string } & ReregisterDescription)
   /** The leader saw too many missed heartbeats. */
   | { t: 'reg.agent.unreachable'; agentId: string; nowMs: number }
   | {
@@ -190,6 +196,17 @@ function checkReportedTasks(tasks: unknown): CommandProblem | null {
   return null;
 }
 
+/** A description `asHeld` comes with a digest and without any of the fields it stands for. */
+function checkHeld(command: Record<string, unknown>): CommandProblem | null {
+  if (!isNonEmpty(command['agentId'])) return problem('agentId', 'is required');
+  if (command['asHeld'] !== true) return problem('asHeld', 'must be true when present');
+  if (command['digest'] === undefined) return problem('asHeld', 'needs a digest');
+  for (const field of ['hostname', 'httpAddress', 'resources', 'attributes']) {
+    if (command[field] !== undefined) return problem(field, 'must be absent when the description is asHeld');
+  }
+  return null;
+}
+
 /** A digest stands for all of the agent's tasks: it comes alone. */
 function checkDigest(command: Record<string, unknown>): CommandProblem | null {
   const digest = command['digest'];
@@ -248,7 +265,7 @@ export function validateRegistryCommand(command: unknown): CommandProblem | null
     case 'reg.agent.register':
       return checkAgent(c);
     case 'reg.agent.reregister':
-      return checkAgent(c) ?? checkReportedTasks(c['tasks']) ?? checkKnownTasks(c['known']) ?? checkDigest(c);
+      return (c['asHeld'] === undefined ? checkAgent(c) : checkHeld(c)) ?? checkReportedTasks(c['tasks']) ?? checkKnownTasks(c['known']) ?? checkDigest(c);
     case 'reg.agent.unreachable':
       return isNonEmpty(c['agentId']) ? null : problem('agentId', 'is required');
     case 'reg.framework.subscribe': {

@@ -285,7 +285,15 @@ export class RegistryState implements StatePart, RegistryView {
       // agent for its tasks by id and state.
       return { ok: true, value: { kind: 'tasksChanged', agentId: command.agentId } satisfies RegistryResult };
     }
-    if (!known) {
+    if (command.asHeld === true) {
+      // The agent came back as described here; without a description here there is nothing to
+      // stand for (the leader asks the agent for its tasks, and its next hello describes it).
+      if (!known) return { ok: true, value: { kind: 'tasksChanged', agentId: command.agentId } satisfies RegistryResult };
+      const moved = step(agentMachine, known.machine as StoredSnapshot<AgentContext>, { type: 'agent.reregistered', nowMs: command.nowMs });
+      known.reregisteredAtMs = command.nowMs;
+      known.machine = moved.snapshot;
+      this.collect(moved.effects);
+    } else if (!known) {
       // An agent the registry has not seen (e.g. it registered with a wiped cluster): admit it.
       const registered = this.registerAgent({ ...command, t: 'reg.agent.register' });
       if (!registered.ok) return registered;

@@ -6,7 +6,7 @@
  * (5) each agent's digest and its tasks with kills requested, kept task by task, are what a fresh
  * walk of its live tasks gives, and
  * (6) a re-registration by a matching digest does exactly what the same report by id and state
- * does, while a digest that does not match changes nothing.
+ * does (also when described `asHeld`), while a digest that does not match changes nothing.
  * Method: fast-check histories over two agents and two frameworks (one partition-aware).
  */
 import { fc, test } from '@fast-check/vitest';
@@ -171,6 +171,16 @@ describe('registry properties', () => {
     expect(byDigestResult).toEqual(byIdResult);
     expect(byDigest.snapshotBytes()).toBe(byId.snapshotBytes());
     expect(byDigest.effects).toEqual(byId.effects);
+    // Described `asHeld`: as the same report with the description the registry holds.
+    const held = r.registry.agent(agentId)!;
+    const heldDescription = { agentId, hostname: held.hostname, httpAddress: held.httpAddress, resources: held.resources, attributes: held.attributes };
+    const byIdAsHeld = restoredCopy(r);
+    const byIdAsHeldResult = byIdAsHeld.apply({ t: 'reg.agent.reregister', ...heldDescription, tasks: [], known, nowMs });
+    const asHeld = restoredCopy(r);
+    const asHeldResult = asHeld.apply({ t: 'reg.agent.reregister', agentId, asHeld: true, tasks: [], digest: taskDigestOf(known), nowMs });
+    expect(asHeldResult).toEqual(byIdAsHeldResult);
+    expect(asHeld.snapshotBytes()).toBe(byIdAsHeld.snapshotBytes());
+    expect(asHeld.effects).toEqual(byIdAsHeld.effects);
     // Any one difference: a task more, a task fewer, or one in another state.
     const stale = [...known];
     if (stale.length > 0 && which % 3 === 0) stale.splice(which % stale.length, 1);
@@ -181,5 +191,10 @@ describe('registry properties', () => {
     expect(staleResult).toEqual({ ok: true, value: { kind: 'tasksChanged', agentId } });
     expect(r.snapshotBytes()).toBe(before);
     expect(r.effects).toEqual([]);
+    expect(r.apply({ t: 'reg.agent.reregister', agentId, asHeld: true, tasks: [], digest: taskDigestOf(stale), nowMs })).toEqual({ ok: true, value: { kind: 'tasksChanged', agentId } });
+    expect(r.snapshotBytes()).toBe(before);
+    // An agent the registry does not know has no description to stand for, even with no tasks.
+    expect(r.apply({ t: 'reg.agent.reregister', agentId: 'a-unknown', asHeld: true, tasks: [], digest: taskDigestOf([]), nowMs })).toEqual({ ok: true, value: { kind: 'tasksChanged', agentId: 'a-unknown' } });
+    expect(r.snapshotBytes()).toBe(before);
   });
 });

@@ -27,6 +27,15 @@ describe('registry: agents', () => {
     expect([...r.registry.agents()]).toEqual([]);
     expect(r.apply({ t: 'reg.nope', nowMs: T0 })).toMatchObject({ ok: false });
     expect(r.apply({ t: 'reg.agent.unreachable', agentId: 'a1' })).toEqual({ ok: false, error: 'nowMs: must be epoch milliseconds' });
+    // A re-registration by digest: the digest comes alone, a description `asHeld` only with one.
+    const reregister = { t: 'reg.agent.reregister', agentId: 'a1', tasks: [], nowMs: T0 };
+    const described = { hostname: 'h', httpAddress: 'x:1', resources: [], attributes: {} };
+    expect(r.apply({ ...reregister, ...described, digest: '' })).toMatchObject({ ok: false, error: expect.stringMatching(/^digest: /) });
+    expect(r.apply({ ...reregister, ...described, digest: '1:00', known: [] })).toMatchObject({ ok: false, error: expect.stringMatching(/^digest: stands for every task/) });
+    expect(r.apply({ ...reregister, asHeld: true })).toEqual({ ok: false, error: 'asHeld: needs a digest' });
+    expect(r.apply({ ...reregister, asHeld: true, digest: '0:00', resources: [] })).toEqual({ ok: false, error: 'resources: must be absent when the description is asHeld' });
+    expect(r.apply({ ...reregister, asHeld: false, digest: '0:00' })).toEqual({ ok: false, error: 'asHeld: must be true when present' });
+    expect([...r.registry.agents()]).toEqual([]);
   });
 
   it('marks a silent agent unreachable: offers rescinded, tasks LOST or UNREACHABLE by capability', () => {

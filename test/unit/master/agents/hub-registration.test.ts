@@ -63,7 +63,7 @@ function twoAgentsWithTasks() {
     proposed.push(command);
     return { kind: 'agent', agentId: 'a1' };
   }, r.registry);
-  return { fw, proposed, hub };
+  return { fw, proposed, hub, registry: r.registry };
 }
 
 describe('AgentHub registration', () => {
@@ -198,13 +198,23 @@ describe('AgentHub registration', () => {
   });
 
   it('takes a digest that matches the registry, proposes it instead of a list, and names the frameworks it cannot relay to', async () => {
-    const { fw, proposed, hub } = twoAgentsWithTasks();
+    const { fw, proposed, hub, registry } = twoAgentsWithTasks();
     const connection = new FakeConnection();
     hub().accept(connection as unknown as AgentConnection);
     connection.onMessage({ ...hello('a1'), digest: taskDigestOf([{ frameworkId: fw, taskId: 'held', state: 'TASK_STAGING' }]) } as AgentToMaster);
     await until(() => connection.sent.length >= 1);
     expect(proposed).toEqual([expect.objectContaining({ t: 'reg.agent.reregister', tasks: [], digest: taskDigestOf([{ frameworkId: fw, taskId: 'held', state: 'TASK_STAGING' }]) })]);
     expect(proposed[0]).not.toHaveProperty('known');
+    // Described otherwise than the registry holds it (hello's address differs): in full.
+    expect(proposed[0]).toMatchObject({ hostname: 'h', httpAddress: '127.0.0.1:1' });
+    expect(proposed[0]).not.toHaveProperty('asHeld');
+    // Described as held: the description is left out.
+    const held = registry.agent('a1')!;
+    const same = new FakeConnection();
+    hub().accept(same as unknown as AgentConnection);
+    same.onMessage({ ...hello('a1'), hostname: held.hostname, httpAddress: held.httpAddress, resources: held.resources, attributes: held.attributes, digest: taskDigestOf([{ frameworkId: fw, taskId: 'held', state: 'TASK_STAGING' }]) } as AgentToMaster);
+    await until(() => same.sent.length >= 1);
+    expect(proposed[1]).toEqual({ t: 'reg.agent.reregister', agentId: 'a1', asHeld: true, tasks: [], digest: expect.any(String), nowMs: expect.any(Number) });
     // twoAgentsWithTasks' host relays to every framework: nothing is unrelayed.
     expect(connection.sent).toEqual([expect.objectContaining({ t: 'registered', agentId: 'a1' })]);
     expect(connection.sent[0]).not.toHaveProperty('unrelayed');
