@@ -8,7 +8,7 @@
  * UNRESERVE_RESOURCES releases what no task uses (409 for more).
  * Method: real processes on loopback, every wait a condition with a deadline.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,21 @@ async function operator(http: string, path: string, form: Record<string, string>
     signal: AbortSignal.timeout(10_000),
   });
   return { status: response.status, body: await response.text() };
+}
+
+/** SIGKILLs the process group of every task whose wrapper wrote a pid under `runDir`. */
+function killTaskGroups(runDir: string): void {
+  if (!existsSync(runDir)) return;
+  for (const taskId of readdirSync(runDir)) {
+    const pidFile = join(runDir, taskId, 'pid');
+    if (!existsSync(pidFile)) continue;
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    try {
+      if (pid > 0) process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 const reserved = (cpus: number, mem: number) => [
@@ -75,6 +90,9 @@ describe('reservations on a 3-master cluster with a real agent', () => {
       await Promise.race([agent.exited, new Promise((r) => setTimeout(r, 10_000))]);
       if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
     }
+    // An agent stopped by SIGTERM leaves its tasks running (they are reattached on restart):
+    // end them, or `sleep 300` outlives the test run.
+    if (workRoot) killTaskGroups(join(workRoot, 'agent', 'run'));
     await cluster?.destroy();
     if (workRoot) rmSync(workRoot, { recursive: true, force: true });
   });
