@@ -280,37 +280,27 @@ export class RegistryState implements StatePart, RegistryView {
     if (known && (known.machine.value === 'gone' || known.machine.value === 'removed')) {
       return { ok: false, error: `agent ${command.agentId} was removed and cannot come back` };
     }
-    if (command.digest !== undefined && this.tables.liveDigestOnAgent(command.agentId).digest !== command.digest) {
-      // Its tasks changed between the proposal and now (or it is new here): the leader asks the
-      // agent for its tasks by id and state.
-      return { ok: true, value: { kind: 'tasksChanged', agentId: command.agentId } satisfies RegistryResult };
-    }
-    if (command.asHeld === true) {
-      // The agent came back as described here; without a description here there is nothing to
-      // stand for (the leader asks the agent for its tasks, and its next hello describes it).
-      if (!known) return { ok: true, value: { kind: 'tasksChanged', agentId: command.agentId } satisfies RegistryResult };
-      const moved = step(agentMachine, known.machine as StoredSnapshot<AgentContext>, { type: 'agent.reregistered', nowMs: command.nowMs });
-      known.reregisteredAtMs = command.nowMs;
-      known.machine = moved.snapshot;
-      this.collect(moved.effects);
-    } else if (!known) {
+    // By digest: its tasks changed between the proposal and now, or it is new here (and, `asHeld`,
+    // has no description here to stand for). Nothing is applied; the leader asks the agent for its
+    // tasks by id and state, and that hello describes it.
+    const tasksChanged = { ok: true, value: { kind: 'tasksChanged', agentId: command.agentId } satisfies RegistryResult } as const;
+    if (command.digest !== undefined && this.tables.liveDigestOnAgent(command.agentId).digest !== command.digest) return tasksChanged;
+    if (!known) {
+      if (command.asHeld === true) return tasksChanged;
       // An agent the registry has not seen (e.g. it registered with a wiped cluster): admit it.
       const registered = this.registerAgent({ ...command, t: 'reg.agent.register' });
       if (!registered.ok) return registered;
       this.tables.agents.get(command.agentId)!.reregisteredAtMs = command.nowMs;
     } else {
       const moved = step(agentMachine, known.machine as StoredSnapshot<AgentContext>, { type: 'agent.reregistered', nowMs: command.nowMs });
-      Object.assign(known, {
-        hostname: command.hostname,
-        httpAddress: command.httpAddress,
-        resources: command.resources,
-        attributes: command.attributes,
-        reregisteredAtMs: command.nowMs,
-        machine: moved.snapshot,
-      });
+      if (command.asHeld !== true) {
+        Object.assign(known, { hostname: command.hostname, httpAddress: command.httpAddress, resources: command.resources, attributes: command.attributes });
+      }
+      known.reregisteredAtMs = command.nowMs;
+      known.machine = moved.snapshot;
       // Dynamic reservations survive re-registration (the registry is their source of truth),
       // unless the agent came back too small to hold them.
-      if (known.dynamicReservations) {
+      if (command.asHeld !== true && known.dynamicReservations) {
         const kept = fittingReservations(command.resources, known.dynamicReservations);
         if (kept.length > 0) known.dynamicReservations = kept;
         else delete known.dynamicReservations;
