@@ -1,6 +1,6 @@
 /**
  * A 3-replica Kairos master cluster on loopback, driven exactly like etcd (bench/etcd.ts):
- * `node dist/src/cli/main.js master --id m1 --peers m1=127.0.0.1:P1,... --http 127.0.0.1:H1
+ * `node dist/bundle/kairos.js master --id m1 --peers m1=127.0.0.1:P1,... --http 127.0.0.1:H1
  * --data-dir DIR` per replica; GET /raft/status finds the leader; PUT /raft/kv/:key commits a
  * write (204 on the leader, 307 from a follower). Default Raft settings, logs at warn.
  */
@@ -15,7 +15,7 @@ import { repoRoot } from './lib/results.js';
 
 /** The compiled CLI, or null (with the reason) when `npm run build` has not produced it yet. */
 export function kairosCli(): { path: string | null; reason: string } {
-  const path = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+  const path = join(repoRoot(), 'dist', 'bundle', 'kairos.js');
   if (existsSync(path)) return { path, reason: '' };
   return { path: null, reason: `${path} not found: run "npm run build" (the kairos master CLI may not exist yet)` };
 }

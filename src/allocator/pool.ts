@@ -47,6 +47,7 @@ export class AllocatorPool {
       options.mode === 'inline'
         ? null
         : new Piscina({
+            // Beside this module both in dist/src/allocator and in the bundle (scripts/bundle.mjs).
             filename: (options.workerUrl ?? new URL('./worker.js', import.meta.url)).href,
             minThreads: 1,
             maxThreads: 1,

@@ -12,6 +12,7 @@ import { watchLoopStalls } from '../lib/loop-stalls.js';
 import type { Logger } from '../lib/log.js';
 import { SeededRng, seedFromCrypto } from '../lib/rng.js';
 import { LISTEN_BACKLOG } from '../lib/net.js';
+import { StartupPhases } from '../lib/startup-phases.js';
 import { defaultRaftConfig } from '../raft/core/types.js';
 import { RaftNode } from '../raft/driver.js';
 import { LevelRaftStore } from '../raft/storage/level-store.js';
@@ -34,8 +35,11 @@ export interface RunningMaster {
 }
 
 export async function runMaster(config: MasterConfig, logger: Logger): Promise<RunningMaster> {
+  const startup = new StartupPhases();
+  startup.mark('loadMs');
   mkdirSync(config.dataDir, { recursive: true });
   const store = await LevelRaftStore.open(join(config.dataDir, 'raft'));
+  startup.mark('storeOpenMs');
   const tls = readTls(config);
   const transport = await TcpTransport.start({
     id: config.id,
@@ -44,6 +48,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     logger: logger.child({ component: 'transport' }),
     ...(tls ? { tls } : {}),
   });
+  startup.mark('transportMs');
   const state = new MasterStateMachine();
   state.onMembersChanged = () => reconcilePeers(config, state, transport);
   // The registry part must be registered before the node starts (it applies the log from there on).
@@ -81,6 +86,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     requestTimeoutMs: 5_000,
     maxQueuedProposals: 100_000,
   });
+  startup.mark('raftMs');
   const context: MasterContext = { node, state, logger, httpAddress: config.http, raftAddress: config.peers[config.id]!, version: KAIROS_VERSION };
   advertiseWhenLeading(context);
   engine.attach(context);
@@ -98,7 +104,8 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
     const [host, port] = splitAddress(config.http);
     await server.listen({ host, port, backlog: LISTEN_BACKLOG });
   }
-  logger.info({ http: config.http, raft: config.peers[config.id], dataDir: config.dataDir }, 'master replica serving');
+  startup.mark('httpMs');
+  logger.info({ http: config.http, raft: config.peers[config.id], dataDir: config.dataDir, startup: startup.summary() }, 'master replica serving');
   // A stall near the election timeout costs leadership: say so where the elections are logged.
   const electionTimeoutMs = config.electionTicks * config.tickMs;
   const stalls = watchLoopStalls(new SystemClock(), {

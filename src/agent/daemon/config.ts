@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, ValidationError } from '../../lib/errors.js';
 import type { WireResource } from '../../protocol/messages.js';
 import { detectMachineResources, type MachineDefaults } from './detect.js';

@@ -4,7 +4,7 @@
  * "use the default". Anything else is a 400 naming the field — Kairos does not reproduce
  * Jackson's silent fallbacks (`asBoolean("yes")` = false) because they hide client mistakes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** null → undefined, so that null and a missing field both take the default. */
 export function optional<T extends z.ZodType>(schema: T): z.ZodType<z.output<T> | undefined> {

@@ -8,7 +8,7 @@
  * Chronos reads case-insensitively (container type, volume mode) are normalised here; the
  * network mode is case-sensitive in Chronos and stays so.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { lenientBoolean, lenientCount, lenientNumber, lenientString, optional, stringList } from './lenient.js';
 
 function upperEnum<const T extends readonly [string, ...string[]]>(values: T, what: string): z.ZodType<T[number]> {

@@ -7,7 +7,7 @@
  * The new replica is started with `kairos master --join`. Answers 200 with the new configuration.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UnavailableError, ValidationError } from '../../lib/errors.js';
 import { encodeCommand } from '../state/machine.js';
 import type { MasterContext } from './context.js';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
-export const KAIROS_BIN = resolve(import.meta.dirname, '../../../dist/src/cli/main.js');
+export const KAIROS_BIN = resolve(import.meta.dirname, '../../../dist/bundle/kairos.js');
 
 export interface KairosProcess {
   child: ChildProcess;

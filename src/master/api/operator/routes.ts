@@ -8,7 +8,7 @@
  */
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../../lib/errors.js';
 import { leaderHttpAddress, type MasterContext, type OfferView } from '../context.js';
 import { redirectUnlessLeader } from '../redirect.js';

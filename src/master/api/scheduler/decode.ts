@@ -3,7 +3,7 @@
  * (mesos-api.md §2.1–2.2): JSON parse → protobuf conversion (null = unset, unknown members
  * ignored, enums by name, required fields) → `scheduler::call::validate`. Pure.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { V1Call } from '../../leader/scheduler-port.js';
 import { BASE64, callSchema, type CallType } from './schema.js';
 import { validateCall } from './validate.js';

@@ -6,7 +6,7 @@
  * else is optional. Messages the master only stores or forwards (containers, health checks…) are
  * checked to be objects and passed through whole.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CALL_TYPES = [
   'UNKNOWN', 'SUBSCRIBE', 'TEARDOWN', 'ACCEPT', 'DECLINE', 'ACCEPT_INVERSE_OFFERS', 'DECLINE_INVERSE_OFFERS',
