@@ -267,18 +267,16 @@ export class V1Framework {
     return postJson(this.master, '/api/v1/scheduler', { type, framework_id: { value: this.frameworkId }, ...payload }, { 'mesos-stream-id': this.streamId }, 10_000, this.httpAgent);
   }
 
-  launch(offer: OfferJson, tasks: Array<{ id: string; command: string; cpus?: number; mem?: number }>): Promise<HttpAnswer> {
-    const taskInfos = tasks.map((task) => ({
-      name: task.id,
-      task_id: { value: task.id },
-      agent_id: offer.agent_id,
-      resources: [
-        { name: 'cpus', type: 'SCALAR', scalar: { value: task.cpus ?? 0.1 } },
-        { name: 'mem', type: 'SCALAR', scalar: { value: task.mem ?? 32 } },
-      ],
-      command: { value: task.command, shell: true },
-    }));
-    return this.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: taskInfos } }], filters: { refuse_seconds: 1 } } });
+  launch(offer: OfferJson, tasks: TaskToLaunch[]): Promise<HttpAnswer> {
+    const operation = { type: 'LAUNCH', launch: { task_infos: tasks.map((task) => taskInfoJson(offer, task)) } };
+    return this.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [operation], filters: { refuse_seconds: 1 } } });
+  }
+
+  /** One LAUNCH_GROUP of `tasks` under a default executor. */
+  launchGroup(offer: OfferJson, tasks: TaskToLaunch[]): Promise<HttpAnswer> {
+    const executor = { type: 'DEFAULT', executor_id: { value: `group-${tasks[0]?.id ?? 'empty'}` }, framework_id: { value: this.frameworkId } };
+    const operation = { type: 'LAUNCH_GROUP', launch_group: { executor, task_group: { tasks: tasks.map((task) => taskInfoJson(offer, task)) } } };
+    return this.call('ACCEPT', { accept: { offer_ids: [offer.id], operations: [operation], filters: { refuse_seconds: 1 } } });
   }
 
   decline(offers: OfferJson[], refuseSeconds = 1): Promise<HttpAnswer> {
@@ -314,4 +312,24 @@ export class V1Framework {
 export function updateStatus(event: V1Event): TaskStatusJson | null {
   if (event.type !== 'UPDATE') return null;
   return (event['update'] as { status: TaskStatusJson }).status;
+}
+
+export interface TaskToLaunch {
+  id: string;
+  command: string;
+  cpus?: number;
+  mem?: number;
+}
+
+function taskInfoJson(offer: OfferJson, task: TaskToLaunch): Record<string, unknown> {
+  return {
+    name: task.id,
+    task_id: { value: task.id },
+    agent_id: offer.agent_id,
+    resources: [
+      { name: 'cpus', type: 'SCALAR', scalar: { value: task.cpus ?? 0.1 } },
+      { name: 'mem', type: 'SCALAR', scalar: { value: task.mem ?? 32 } },
+    ],
+    command: { value: task.command, shell: true },
+  };
 }

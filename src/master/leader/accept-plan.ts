@@ -9,7 +9,8 @@
  * foreign principal, a static reservation) is dropped and the rest carried on, as Mesos's master
  * does in `_accept` (it logs and drops an operation that fails validation; operation status
  * updates exist only for operations with an id, which this API does not send). A task that then
- * does not fit gets TASK_ERROR. Consecutive launches share one `reg.task.launch`.
+ * does not fit gets TASK_ERROR; a LAUNCH_GROUP launches all its tasks or none. Consecutive
+ * launches share one `reg.task.launch`.
  * Pure: the registry is read through the arguments.
  */
 import type { LaunchRecord } from '../registry/commands.js';
@@ -45,8 +46,9 @@ export interface PlannedStep {
 
 export interface AcceptPlan {
   steps: PlannedStep[];
-  /** Tasks refused before proposing: TASK_ERROR with this message. */
-  taskErrors: Array<{ taskId: string; message: string }>;
+  /** Tasks refused before proposing: TASK_ERROR with this message (reason REASON_TASK_INVALID
+   * unless given). */
+  taskErrors: Array<{ taskId: string; message: string; reason?: 'REASON_TASK_GROUP_INVALID' }>;
   /** Operations dropped as invalid, by index in `operations`. */
   dropped: Array<{ index: number; type: string; message: string }>;
   /** What the operations leave of the offers (declined with the ACCEPT's filter). */
@@ -80,9 +82,15 @@ export function planAccept(input: AcceptInput): AcceptPlan {
     const type = typeof operation['type'] === 'string' ? operation['type'] : '';
     if (type === 'LAUNCH' || type === 'LAUNCH_GROUP') {
       if (pendingLaunches.length === 0) launchStart = plan.remaining;
-      for (const info of taskInfosOf(operation)) {
-        const problem = launchProblem(info);
-        if (problem) plan.taskErrors.push(problem);
+      const infos = taskInfosOf(operation);
+      if (type === 'LAUNCH_GROUP') {
+        if (infos.length === 0) plan.dropped.push({ index, type, message: 'launch_group.task_group: the task group is empty' });
+        else launchGroup(infos);
+        continue;
+      }
+      for (const info of infos) {
+        const { taskId, problem } = tryLaunch(info);
+        if (problem) plan.taskErrors.push({ taskId, message: problem });
       }
       continue;
     }
@@ -113,20 +121,38 @@ export function planAccept(input: AcceptInput): AcceptPlan {
   flushLaunches();
   return plan;
 
-  function launchProblem(info: unknown): { taskId: string; message: string } | null {
+  /** Takes the task's resources and queues its launch, or says why it cannot launch. */
+  function tryLaunch(info: unknown): { taskId: string; problem: string | null } {
     const converted = launchFromTaskInfo(info, framework.id, agentId);
-    if (!converted.ok) return { taskId: converted.taskId, message: converted.message };
+    if (!converted.ok) return { taskId: converted.taskId, problem: converted.message };
     const { launch } = converted;
-    if (ids.has(launch.taskId) || input.isLiveTask(launch.taskId)) return { taskId: launch.taskId, message: `Task has duplicate ID: ${launch.taskId}` };
+    const taskId = launch.taskId;
+    if (ids.has(taskId) || input.isLiveTask(taskId)) return { taskId, problem: `Task has duplicate ID: ${taskId}` };
     const needs = poolsOf(launch.resources);
     for (const reservedRole of needs.reserved.keys()) {
-      if (reservedRole !== role) return { taskId: launch.taskId, message: `Task uses resources reserved for role ${reservedRole}; the framework's role is ${role}` };
+      if (reservedRole !== role) return { taskId, problem: `Task uses resources reserved for role ${reservedRole}; the framework's role is ${role}` };
     }
-    if (!poolsFitIn(needs, plan.remaining)) return { taskId: launch.taskId, message: 'Task uses more resources than offered' };
+    if (!poolsFitIn(needs, plan.remaining)) return { taskId, problem: 'Task uses more resources than offered' };
     plan.remaining = subtractPools(plan.remaining, needs);
-    ids.add(launch.taskId);
+    ids.add(taskId);
     pendingLaunches.push(launch);
-    return null;
+    return { taskId, problem: null };
+  }
+
+  /**
+   * A task group launches whole or not at all (Mesos: every task of an invalid group gets
+   * TASK_ERROR with REASON_TASK_GROUP_INVALID). Its tasks run as separate tasks on the agent; the
+   * group's executor is not started (no nested containers here) and takes no resources.
+   */
+  function launchGroup(infos: readonly unknown[]): void {
+    const before = { remaining: plan.remaining, queued: pendingLaunches.length };
+    const tried = infos.map(tryLaunch);
+    const failed = tried.find((attempt) => attempt.problem !== null);
+    if (!failed) return;
+    plan.remaining = before.remaining;
+    for (const launch of pendingLaunches.splice(before.queued)) ids.delete(launch.taskId);
+    const message = `Task group is invalid: task ${failed.taskId}: ${failed.problem}`;
+    for (const { taskId } of tried) plan.taskErrors.push({ taskId, message, reason: 'REASON_TASK_GROUP_INVALID' });
   }
 
   function commonProblem(resources: WireResource[], verb: string): string | null {

@@ -258,7 +258,7 @@ export class LeaderScheduler implements SchedulerPort {
         return task !== undefined && !this.isTerminal(task);
       },
     });
-    for (const problem of plan.taskErrors) this.masterUpdate(framework, problem.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem.message);
+    for (const problem of plan.taskErrors) this.masterUpdate(framework, problem.taskId, agentId, 'TASK_ERROR', problem.reason ?? 'REASON_TASK_INVALID', problem.message);
     for (const dropped of plan.dropped) session.logger.info({ frameworkId: framework.id, operation: dropped.type, index: dropped.index, reason: dropped.message }, 'ACCEPT operation dropped');
     const held = session.offers.holdPools(agentId, offered);
     try {

@@ -68,6 +68,41 @@ describe('v1 framework on a 3-master cluster with a real agent', () => {
     if (workRoot) rmSync(workRoot, { recursive: true, force: true });
   });
 
+  it('launches a task group whole or not at all, and answers REQUEST with 202', async () => {
+    const framework = new V1Framework({ user: userInfo().username, name: 'kairos-it-groups', failover_timeout: 60, role: null, capabilities: null });
+    framework.autoAcknowledge = true;
+    await framework.subscribe([leader.http]);
+
+    // REQUEST is accepted and ignored by the built-in allocator, as in Mesos.
+    expect((await framework.call('REQUEST', { request: { requests: [] } })).status).toBe(202);
+
+    // A group with a task larger than the offer: every task of the group gets TASK_ERROR.
+    let [offer] = await framework.nextOffers({ timeoutMs: 30_000 });
+    expect((await framework.launchGroup(offer!, [
+      { id: 'group-ok', command: 'exit 0' },
+      { id: 'group-huge', command: 'exit 0', cpus: 64 },
+    ])).status).toBe(202);
+    for (const taskId of ['group-ok', 'group-huge']) {
+      const refused = await framework.waitForUpdate(taskId, 'TASK_ERROR');
+      expect(refused.reason).toBe('REASON_TASK_GROUP_INVALID');
+      expect(refused.source).toBe('SOURCE_MASTER');
+    }
+
+    // A valid group: both tasks run on the offer's agent and finish.
+    const mark = framework.events.length;
+    [offer] = await framework.nextOffers({ from: mark, timeoutMs: 30_000 });
+    expect((await framework.launchGroup(offer!, [
+      { id: 'group-a', command: 'exit 0' },
+      { id: 'group-b', command: 'exit 0' },
+    ])).status).toBe(202);
+    for (const taskId of ['group-a', 'group-b']) {
+      const finished = await framework.waitForUpdate(taskId, 'TASK_FINISHED', { from: mark, timeoutMs: 30_000 });
+      expect(finished.agent_id?.value).toBe(offer!.agent_id.value);
+    }
+    expect((await framework.teardown()).status).toBe(202);
+    expect(await framework.ended).toBe('clean');
+  });
+
   it('subscribes via a follower, launches, acknowledges, reconciles, survives a leader SIGKILL and a graceful stop', async () => {
     const follower = cluster.replicas.find((r) => r !== leader && r.process)!;
     const framework = new V1Framework({ user: userInfo().username, name: 'kairos-it', failover_timeout: 600, role: null, capabilities: null });
