@@ -15,6 +15,7 @@ import { raftFailoverScenario } from './raft-failover.js';
 import { raftWritesScenario } from './raft-writes.js';
 import { describeEnvironment, readAllResults, writeResults, writeText, type ResultFile, type RunEnvironment } from './lib/results.js';
 import type { Scenario } from './lib/scenario.js';
+import { speedProbeMs } from './lib/speed-probe.js';
 import { renderTable } from './lib/table.js';
 
 /** A scenario by name, loaded only when it runs: one scenario's import failing (a module being
@@ -74,7 +75,8 @@ function renderSummary(results: ResultFile[]): string {
     lines.push(`## ${result.scenario}: ${result.description}`, '');
     lines.push(
       `Run started ${env.startedAt} at commit ${env.gitCommit ?? 'unknown'}, Node ${env.node}, ${env.cpuCount} × ${env.cpuModel}, ${env.memGiB} GiB; ` +
-        `1-min load average ${result.loadAverage.start} → ${result.loadAverage.end}.` +
+        `1-min load average ${result.loadAverage.start} → ${result.loadAverage.end}` +
+        (result.speedProbeMs ? `, speed probe ${result.speedProbeMs.start} → ${result.speedProbeMs.end} ms.` : '.') +
         (result.selection ? ` ${result.selection}` : ''),
       '',
     );
@@ -100,14 +102,17 @@ async function runOne(entry: ScenarioEntry, environment: RunEnvironment, earlier
     keep = true;
   };
   const loadAtStart = loadavg()[0] ?? Number.NaN;
+  const probeAtStart = speedProbeMs();
   try {
     const scenario = await entry.load();
     const report = await scenario.run({ environment, earlier, workDir, keepWorkDir, quick, progress });
     const loadAverage = { start: round1(loadAtStart), end: round1(loadavg()[0] ?? Number.NaN) };
+    const speedProbe = { start: probeAtStart, end: speedProbeMs() };
+    progress(`${entry.name}: speed probe ${speedProbe.start} ms before, ${speedProbe.end} ms after (lower is a faster machine; see bench/lib/speed-probe.ts)`);
     earlier.set(scenario.name, report.figures);
     for (const table of report.tables) process.stdout.write('\n' + renderTable(table));
     if (!quick) {
-      const path = writeResults({ scenario: scenario.name, description: scenario.description, environment, loadAverage, ...report });
+      const path = writeResults({ scenario: scenario.name, description: scenario.description, environment, loadAverage, speedProbeMs: speedProbe, ...report });
       progress(`${scenario.name}: wrote ${path}`);
     }
     if (keep) progress(`${entry.name}: logs and data kept in ${workDir}`);

@@ -59,6 +59,8 @@ export interface ResultFile {
   environment: RunEnvironment;
   /** 1-minute load average before and after the scenario: the machine is shared, so say how busy. */
   loadAverage: { start: number; end: number };
+  /** The speed probe (bench/lib/speed-probe.ts) before and after, in ms: lower is a faster hour. */
+  speedProbeMs?: { start: number; end: number };
   tables: Table[];
   figures: unknown;
   /** Added by hand when the file kept is one of several runs: which, and the others' figures. */
