@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
 import { ConfigError } from '../lib/errors.js';
 
+const amount = z.number().nonnegative().finite().optional();
 const address = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');
 
 export const masterConfigSchema = z.object({
@@ -37,6 +38,17 @@ export const masterConfigSchema = z.object({
   allocationBatchMs: z.number().int().min(0).max(10_000).default(100),
   /** HEARTBEAT events to schedulers (mesos-api.md §0 C3: at most 5 s). */
   schedulerHeartbeatMs: z.number().int().min(10).max(5_000).default(5000),
+  /** Per-role DRF weight, priority (priority policy) and quota guarantee. */
+  roles: z
+    .record(
+      z.string().regex(/^(\*|[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,127})$/, 'role names are letters, digits, _ . / - (or *)'),
+      z.strictObject({
+        weight: z.number().positive().finite().optional(),
+        priority: z.number().finite().optional(),
+        quota: z.strictObject({ cpus: amount, mem: amount, disk: amount, gpus: amount }).optional(),
+      }),
+    )
+    .default({}),
 });
 
 export type MasterConfig = z.infer<typeof masterConfigSchema>;
@@ -71,6 +83,13 @@ function coerce(key: string, raw: unknown, source: string): unknown {
   }
   if (booleanKeys.has(key)) return raw === 'true' || raw === '1' || raw === '';
   if (key === 'peers') return parsePeers(raw);
+  if (key === 'roles') {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (error) {
+      throw new ConfigError(`${source}: not JSON: ${(error as Error).message}`);
+    }
+  }
   return raw;
 }
 
@@ -113,6 +132,8 @@ export function resolveMasterConfig(flags: Record<string, unknown>, env: NodeJS.
   if (config.peers[config.id] === undefined) throw new ConfigError(`--peers must include this replica's own id "${config.id}"`);
   if (config.heartbeatTicks >= config.electionTicks) throw new ConfigError('--heartbeat-ticks must be smaller than --election-ticks');
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new ConfigError('--tls-cert and --tls-key go together');
+  // Mesos: the default role '*' cannot have quota.
+  if (config.roles['*']?.quota) throw new ConfigError('--roles: the default role * cannot have a quota');
   checkDataDir(config.dataDir);
   return { ...config, dataDir: resolve(config.dataDir) };
 }

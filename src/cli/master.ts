@@ -31,6 +31,7 @@ export function addMasterCommand(program: Command): void {
     .option('--allocator <policy>', `offer policy: drf|round-robin|priority, default drf (${envName('allocator')})`)
     .option('--allocation-interval-ms <ms>', `allocation cycle interval, default 1000 (${envName('allocationIntervalMs')})`)
     .option('--allocation-batch-ms <ms>', `least gap between event-triggered allocation cycles, default 100 (${envName('allocationBatchMs')})`)
+    .option('--roles <json>', `per-role DRF weight, priority and quota guarantee, e.g. '{"ops":{"weight":2,"priority":1,"quota":{"cpus":4,"mem":4096}}}' (${envName('roles')})`)
     .option('--scheduler-heartbeat-ms <ms>', `HEARTBEAT interval to schedulers, at most 5000 (${envName('schedulerHeartbeatMs')})`)
     .option('--config <file>', 'JSON file with any of the settings above (camelCase keys); flags and env win (KAIROS_CONFIG)')
     .action(async (flags: Record<string, unknown>) => {

@@ -62,6 +62,7 @@ export async function runMaster(config: MasterConfig, logger: Logger): Promise<R
       allocationIntervalMs: config.allocationIntervalMs,
       allocationBatchMs: config.allocationBatchMs,
       schedulerHeartbeatMs: config.schedulerHeartbeatMs,
+      roles: config.roles,
     },
   });
   state.addPart(engine.registry);

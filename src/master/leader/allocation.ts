@@ -18,6 +18,7 @@ import { addPools, agentPools, agentTotal, frameworkRole, poolOf, UNRESERVED } f
 import { addAmounts, addCounts, addToCounts, countsOf, emptyAmounts, fitsIn, isEmptyAmounts, portCount, RESOURCE_EPSILON, takePorts, type ResourceAmounts, type ResourceCounts } from '../registry/resources.js';
 import type { AgentEntry, FrameworkEntry } from '../registry/types.js';
 import type { Offer, OfferBook } from './offers.js';
+import { frameworkPriority, roleInput, type RoleSettings } from './role-settings.js';
 
 export interface AllocationHost {
   readonly registry: RegistryState;
@@ -41,6 +42,8 @@ export interface AllocationHost {
   deliver(frameworkId: string, offers: Offer[]): void;
   /** True while no offers should be made (cycles are skipped; a later trigger runs them). */
   holdOffers?(): boolean;
+  /** Weights, priorities and quota guarantees of roles (`--roles`); absent roles take defaults. */
+  readonly roles?: Readonly<Record<string, RoleSettings>>;
 }
 
 /** Offers per OFFERS event at most; a framework offered more gets several events. */
@@ -52,6 +55,17 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 export function roleOf(framework: FrameworkEntry): string {
   return frameworkRole(framework.info);
+}
+
+/** True when `after` uses more of some resource than `before`: the agent took on work. */
+function grew(before: ResourceAmounts, after: ResourceAmounts): boolean {
+  return (
+    after.cpus > before.cpus + RESOURCE_EPSILON ||
+    after.mem > before.mem + RESOURCE_EPSILON ||
+    after.disk > before.disk + RESOURCE_EPSILON ||
+    after.gpus > before.gpus + RESOURCE_EPSILON ||
+    portCount(after.ports) > portCount(before.ports)
+  );
 }
 
 /** True when used and committed take all of `total` (checked without allocating: most agents of a busy cluster). */
@@ -73,6 +87,9 @@ interface AgentView {
   machine: AgentEntry['machine'];
   attributes: AgentEntry['attributes'];
   capacity: ResourceCounts;
+  /** When the agent last took on work (its used resources grew), as far as this leader saw; 0
+   * for an agent not seen busy yet. Round-robin visits the idle-longest agent first. */
+  idleSinceMs: number;
   /** Null when nothing on the agent is free: it counts toward the cluster's totals only. */
   input: AgentInput | null;
   seenAt: number;
@@ -172,7 +189,7 @@ export class AllocationLoop {
     this.cycleMark++;
     for (const agent of registry.agents()) {
       if (!this.host.isAgentOfferable(agent)) continue;
-      const view = this.agentView(agent);
+      const view = this.agentView(agent, nowMs);
       if (view.input === null) {
         addCounts(saturated, view.capacity);
         continue;
@@ -185,7 +202,10 @@ export class AllocationLoop {
     if (agents.length === 0) return;
     if (Object.values(saturated).some((count) => count > 0)) agentInputs.push({ total: saturated, allocated: saturated, offered: countsOf(emptyAmounts()), active: true, attributes: {} });
     const agentIndex = new Map(agents.map((agent, index) => [agent.id, index]));
-    const roles = [...new Set([...frameworks.map(roleOf), ...reservationRoles])];
+    const roleSettings = this.host.roles ?? {};
+    // Configured roles go in even without frameworks: a quota guarantee holds resources back
+    // from other roles until its frameworks come.
+    const roles = [...new Set([...frameworks.map(roleOf), ...reservationRoles, ...Object.keys(roleSettings)])];
     const frameworkInputs: FrameworkInput[] = frameworks.map((framework) => {
       // The allocator needs counts only: sum scalars and port counts without range arithmetic
       // (port counts add: offers and tasks never share a port).
@@ -199,9 +219,17 @@ export class AllocationLoop {
           expiresAtMs: filter.expiresAtMs,
           ...(filter.amounts ? { resources: countsOf(filter.amounts) } : {}),
         }));
-      return { role: roleOf(framework), allocated: held, filters, suppressed: offers.isSuppressed(framework.id) };
+      const priority = frameworkPriority(framework.info);
+      return {
+        role: roleOf(framework),
+        allocated: held,
+        filters,
+        suppressed: offers.isSuppressed(framework.id),
+        lastOfferMs: offers.lastOfferMs(framework.id),
+        ...(priority !== undefined ? { priority } : {}),
+      };
     });
-    const { view } = packClusterView({ agents: agentInputs, frameworks: frameworkInputs, roles: roles.map((name) => ({ name })) });
+    const { view } = packClusterView({ agents: agentInputs, frameworks: frameworkInputs, roles: roles.map((name) => roleInput(name, roleSettings)) });
     const result = await this.host.pool.allocate({ policy: this.host.policy, view, nowMs });
     this.stats.cycles += 1;
     if (this.stopped) return;
@@ -261,7 +289,7 @@ export class AllocationLoop {
    * mutated, whenever they change. Most agents of a busy cluster do not change between two
    * cycles, and rebuilding all of them was most of a cycle's main-thread time at 5,000 agents.
    */
-  private agentView(agent: AgentEntry): AgentView {
+  private agentView(agent: AgentEntry, nowMs: number): AgentView {
     const { registry, offers } = this.host;
     const capacity = agentTotal(agent);
     const used = registry.usedOnAgent(agent.id);
@@ -272,6 +300,7 @@ export class AllocationLoop {
       return cached;
     }
     const capacityCounts = countsOf(capacity);
+    const idleSinceMs = cached && !grew(cached.used, used) ? cached.idleSinceMs : cached ? nowMs : 0;
     const view: AgentView = {
       capacityFrom: capacity,
       used,
@@ -279,14 +308,15 @@ export class AllocationLoop {
       machine: agent.machine,
       attributes: agent.attributes,
       capacity: capacityCounts,
-      input: nothingFree(capacity, used, committed) ? null : this.agentInput(agent, capacityCounts, used, committed),
+      idleSinceMs,
+      input: nothingFree(capacity, used, committed) ? null : this.agentInput(agent, capacityCounts, used, committed, idleSinceMs),
       seenAt: this.cycleMark,
     };
     this.agentViews.set(agent.id, view);
     return view;
   }
 
-  private agentInput(agent: AgentEntry, capacity: ResourceCounts, used: ResourceAmounts, committed: ResourceAmounts): AgentInput {
+  private agentInput(agent: AgentEntry, capacity: ResourceCounts, used: ResourceAmounts, committed: ResourceAmounts, idleSinceMs: number): AgentInput {
     const priority = Number(agent.attributes['priority']);
     const reservations = this.reservationInputs(agent);
     return {
@@ -294,6 +324,7 @@ export class AllocationLoop {
       allocated: countsOf(used),
       offered: countsOf(committed),
       active: true,
+      idleSinceMs,
       attributes: agent.attributes,
       ...(reservations.length > 0 ? { reservations } : {}),
       ...(Number.isFinite(priority) ? { priority } : {}),

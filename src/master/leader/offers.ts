@@ -51,6 +51,8 @@ export class OfferBook {
   /** Refusal filters by framework, then agent (one per agent: a newer DECLINE replaces it). */
   private readonly filters = new Map<string, Map<string, RefusalFilter>>();
   private readonly suppressed = new Set<string>();
+  /** When each framework was last offered something (round-robin and priority take turns by it). */
+  private readonly lastOffered = new Map<string, number>();
   private counter = 0;
 
   /** Offer ids are `<term>-O<n>`: unique across leaders because terms only grow. */
@@ -116,6 +118,7 @@ export class OfferBook {
       : { unreserved: amounts, reserved: new Map() };
     const offer: Offer = { id: `${this.term}-O${this.counter}`, frameworkId, agentId, amounts, pools, createdAtMs: nowMs };
     this.offers.set(offer.id, offer);
+    this.lastOffered.set(frameworkId, nowMs);
     indexAdd(this.byAgent, agentId, offer.id);
     indexAdd(this.byFramework, frameworkId, offer.id);
     this.committed.delete(agentId);
@@ -203,9 +206,15 @@ export class OfferBook {
     return this.suppressed.has(frameworkId);
   }
 
+  /** When `frameworkId` was last offered something under this leader (0: never). */
+  lastOfferMs(frameworkId: string): number {
+    return this.lastOffered.get(frameworkId) ?? 0;
+  }
+
   /** Forgets a framework entirely (torn down or gone). */
   forgetFramework(frameworkId: string): Offer[] {
     this.filters.delete(frameworkId);
+    this.lastOffered.delete(frameworkId);
     this.suppressed.delete(frameworkId);
     const removed = this.offersOfFramework(frameworkId);
     for (const offer of removed) this.remove(offer.id);

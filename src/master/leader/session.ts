@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Effect } from '../../actors/effects.js';
+import { isTerminalTaskState } from '../../actors/task-state.js';
 import type { Deadline, EntityRef } from '../../actors/types.js';
 import type { StatusUpdate } from '../../agent/types.js';
 import type { AllocatorPool } from '../../allocator/pool.js';
@@ -26,6 +27,7 @@ import { AllocationLoop } from './allocation.js';
 import { DeadlineTimers } from './deadlines.js';
 import { failureEvent, heartbeatEvent, masterInfoOf, rescindEvent, updateEvent, type MasterInfoJson } from './events.js';
 import { OfferBook, type Offer } from './offers.js';
+import type { RoleSettings } from './role-settings.js';
 import { BATCH_LIMIT, ProposalBatcher, REREGISTER_BATCH_LIMIT } from './proposal-batcher.js';
 import { LeaderScheduler } from './scheduler.js';
 import type { SchedulerPort } from './scheduler-port.js';
@@ -50,6 +52,8 @@ export interface EngineSettings {
   allocator: PolicyName;
   /** Default `refuse_seconds` of DECLINE and of unused resources of an ACCEPT. */
   defaultRefuseSeconds: number;
+  /** Role weights, priorities and quota guarantees (`--roles`). */
+  roles: Readonly<Record<string, RoleSettings>>;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -60,6 +64,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   allocationBatchMs: 100,
   allocator: 'drf',
   defaultRefuseSeconds: 5,
+  roles: {},
 };
 
 export interface SessionDeps {
@@ -121,6 +126,7 @@ export class LeaderSession implements HubHost {
       // be recorded through Raft, make no new ones (a deeper queue only delays every other
       // proposal, SUBSCRIBEs and status updates included). Recording ends re-trigger a cycle.
       holdOffers: () => this.scheduler.launchingTasks >= MAX_LAUNCHING_TASKS,
+      roles: deps.settings.roles,
     });
     this.scheduler = new LeaderScheduler(this);
     this.port = this.scheduler;
@@ -320,6 +326,9 @@ export class LeaderSession implements HubHost {
         return;
       }
       case 'sendStatusUpdate': {
+        // A task that ended freed its resources: offer them soon (Mesos allocates on
+        // recoverResources too), not only at the next interval. Triggers coalesce into a batch.
+        if (isTerminalTaskState(effect.state)) this.allocation.trigger();
         // Agent updates are relayed by the hub with their uuid; these are the master's own.
         if (effect.uuid !== null) return;
         const task = this.registry.task(effect.frameworkId, effect.taskId);

@@ -29,7 +29,7 @@ function seeds(): number[] {
 
 function describeFailure(result: SeedResult): string {
   return [
-    `seed ${result.seed} (${result.agents} agents, ${result.frameworks} frameworks) failed — replay: KAIROS_SEED=${result.seed} npx vitest run --project sim ${FILE}`,
+    `seed ${result.seed} (${result.agents} agents, ${result.frameworks} frameworks, ${result.allocator}) failed — replay: KAIROS_SEED=${result.seed} npx vitest run --project sim ${FILE}`,
     ...result.violations.map((v) => `  violation: ${v}`),
     ...result.liveness.map((p) => `  not settled: ${p}`),
     `  faults: ${JSON.stringify(result.mix)}`,

@@ -6,6 +6,7 @@
  * and identical. Returns what the checker found.
  */
 import { isTerminalTaskState } from '../../../src/actors/task-state.js';
+import type { PolicyName } from '../../../src/allocator/types.js';
 import { encode } from '../../../src/lib/codec.js';
 import { SeededRng } from '../../../src/lib/rng.js';
 import { stateForFramework } from '../../../src/master/leader/events.js';
@@ -13,6 +14,8 @@ import { resetIds } from './ids.js';
 import { drawFaultMix, Nemesis, type FaultMix } from './nemesis.js';
 import { isTerminalName } from './sim-framework.js';
 import { MasterWorld } from './world.js';
+
+const POLICIES: readonly PolicyName[] = ['drf', 'round-robin', 'priority'];
 
 export interface SeedOptions {
   faultyMs?: number;
@@ -22,6 +25,8 @@ export interface SeedOptions {
   bypassFencing?: boolean;
   /** Faults forced on or off whatever the seed draws. */
   mix?: Partial<FaultMix>;
+  /** The leaders' offer policy; by default one of the three, drawn from the seed. */
+  allocator?: PolicyName;
   /** Control runs: called once the world exists (plant a bug). */
   mutate?: (world: MasterWorld) => void;
 }
@@ -30,6 +35,7 @@ export interface SeedResult {
   seed: number;
   agents: number;
   frameworks: number;
+  allocator: PolicyName;
   mix: FaultMix;
   violations: string[];
   liveness: string[];
@@ -47,7 +53,9 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const sizes = sizesOf(seed);
   const agents = options.agents ?? sizes.agents;
   const frameworks = options.frameworks ?? sizes.frameworks;
-  const world = new MasterWorld({ seed, agents, frameworks, bypassFencing: options.bypassFencing ?? false });
+  // Every policy meets the faults: the seed picks which one the leaders use.
+  const allocator = options.allocator ?? POLICIES[seed % POLICIES.length]!;
+  const world = new MasterWorld({ seed, agents, frameworks, bypassFencing: options.bypassFencing ?? false, allocator });
   if (agents > 60) world.checker.sweepEvery = 200;
   options.mutate?.(world);
   const mix = { ...drawFaultMix(world), ...options.mix };
@@ -76,6 +84,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     seed,
     agents,
     frameworks,
+    allocator,
     mix,
     violations: [...world.checker.violations],
     liveness: problems.slice(0, 10),

@@ -12,6 +12,7 @@ import type { EngineSettings } from '../../../src/master/leader/session.js';
 import { encode } from '../../../src/lib/codec.js';
 import { SeededRng } from '../../../src/lib/rng.js';
 import type { AgentToMaster, MasterToAgent } from '../../../src/protocol/messages.js';
+import type { PolicyName } from '../../../src/allocator/types.js';
 import { MasterChecker } from './checker.js';
 import { Endpoint, pipe, type PipeNet } from './pipe.js';
 import { durationOf, ProbeAgent } from './probe-agent.js';
@@ -27,6 +28,8 @@ export interface WorldOptions {
   frameworks: number;
   /** Control runs only: stale commands reach agents past their link's fencing. */
   bypassFencing?: boolean;
+  /** The leaders' offer policy (default DRF). */
+  allocator?: PolicyName;
 }
 
 export const SIM_SETTINGS: Partial<EngineSettings> = {
@@ -112,7 +115,7 @@ export class MasterWorld {
     const incarnation = (this.incarnations.get(id) ?? 0) + 1;
     this.incarnations.set(id, incarnation);
     const address = this.addresses[MASTER_IDS.indexOf(id)]!;
-    const replica = new MasterReplica(id, address, incarnation, this.log, SIM_SETTINGS, MAX_COMMIT_DELAY_MS, (r, index, entry, result) =>
+    const replica = new MasterReplica(id, address, incarnation, this.log, { ...SIM_SETTINGS, allocator: this.options.allocator ?? 'drf' }, MAX_COMMIT_DELAY_MS, (r, index, entry, result) =>
       this.checker.afterApply(r, index, entry, result),
     );
     if (fromSnapshotOf) {

@@ -51,6 +51,31 @@ describe('master configuration', () => {
     expect(() => resolveMasterConfig({ ...base, ...override }, {})).toThrow(message);
   });
 
+  it('takes role settings as JSON from --roles, KAIROS_ROLES or the file, and refuses bad ones', () => {
+    const roles = { ops: { weight: 2, priority: 1, quota: { cpus: 4, mem: 4096 } }, '*': { weight: 0.5 } };
+    expect(resolveMasterConfig({ ...base, roles: JSON.stringify(roles) }, {}).roles).toEqual(roles);
+    expect(resolveMasterConfig(base, { KAIROS_ROLES: '{"web":{"priority":3}}' }).roles).toEqual({ web: { priority: 3 } });
+    const file = join(dir, 'roles.json');
+    writeFileSync(file, JSON.stringify({ roles: { batch: { weight: 1.5 } } }));
+    expect(resolveMasterConfig({ ...base, config: file }, {}).roles).toEqual({ batch: { weight: 1.5 } });
+    expect(resolveMasterConfig(base, {}).roles).toEqual({});
+    const refused = (value: string): string => {
+      try {
+        resolveMasterConfig({ ...base, roles: value }, {});
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      throw new Error(`--roles ${value} was accepted`);
+    };
+    expect(refused('{oops')).toMatch(/^--roles: not JSON/);
+    expect(refused('{"ops":{"weight":0}}')).toMatch(/^--roles: /);
+    expect(refused('{"ops":{"quota":{"cpus":-1}}}')).toMatch(/^--roles: /);
+    expect(refused('{"ops":{"wieght":2}}')).toMatch(/^--roles: /);
+    expect(refused('{"bad role":{}}')).toMatch(/^--roles: /);
+    expect(refused('{"*":{"quota":{"cpus":1}}}')).toBe('--roles: the default role * cannot have a quota');
+  });
+
   it('names the config file when it is unreadable or not an object', () => {
     expect(() => resolveMasterConfig({ ...base, config: join(dir, 'missing.json') }, {})).toThrow(ConfigError);
     const bad = join(dir, 'bad.json');

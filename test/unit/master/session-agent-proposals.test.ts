@@ -65,4 +65,19 @@ describe('LeaderSession agent proposals', () => {
     expect(proposed.map((p) => p.size)).toEqual([BATCH_LIMIT]);
     s.stop('test');
   });
+
+  it('a task that ended frees its resources: the allocation loop is triggered, not left to its interval', () => {
+    const { session: s } = session();
+    let triggers = 0;
+    s.allocation.trigger = () => void (triggers += 1);
+    const update = (state: 'TASK_RUNNING' | 'TASK_FINISHED' | 'TASK_KILLED', uuid: string | null) =>
+      ({ type: 'sendStatusUpdate', key: `k-${state}`, taskId: 't1', frameworkId: 'f1', agentId: 'a1', state, reason: null, source: uuid ? 'agent' : 'master', uuid, timestampMs: T0 }) as const;
+    s.handleEffects([update('TASK_RUNNING', 'u1')]);
+    expect(triggers).toBe(0);
+    s.handleEffects([update('TASK_FINISHED', 'u2')]);
+    expect(triggers).toBe(1);
+    s.handleEffects([update('TASK_KILLED', null)]);
+    expect(triggers).toBe(2);
+    s.stop('test');
+  });
 });
