@@ -194,8 +194,7 @@ export class LeaderScheduler implements SchedulerPort {
       case 'TEARDOWN':
         return this.teardown(framework);
       case 'SHUTDOWN':
-        payload('shutdown');
-        return;
+        return this.shutdownExecutor(framework, payload('shutdown'));
       case 'MESSAGE':
         return this.message(framework, payload('message'));
       case 'REQUEST':
@@ -356,6 +355,21 @@ export class LeaderScheduler implements SchedulerPort {
       return;
     }
     await this.session.propose({ t: 'reg.task.kill', frameworkId: framework.id, taskId, nowMs: this.session.clock.nowMs() });
+  }
+
+  /**
+   * SHUTDOWN of an executor. Tasks here run under Mesos's command-executor convention (the
+   * executor id is the task id; there are no custom executors), so it kills that live task of the
+   * framework on that agent, as the executor's shutdown would. An executor running nothing: no-op.
+   */
+  private async shutdownExecutor(framework: FrameworkEntry, shutdown: Json): Promise<void> {
+    const executorId = idValue(shutdown['executor_id']);
+    const agentId = idValue(shutdown['agent_id']);
+    if (executorId === undefined) throw new ValidationError('shutdown.executor_id', "Expecting 'shutdown.executor_id' to be present");
+    if (agentId === undefined) throw new ValidationError('shutdown.agent_id', "Expecting 'shutdown.agent_id' to be present");
+    const task = this.session.registry.task(framework.id, executorId);
+    if (!task || task.agentId !== agentId || this.isTerminal(task)) return;
+    await this.session.propose({ t: 'reg.task.kill', frameworkId: framework.id, taskId: executorId, nowMs: this.session.clock.nowMs() });
   }
 
   private acknowledge(ack: Json): void {

@@ -1,0 +1,118 @@
+/**
+ * Scheduler events and calls the leader answers without an agent round trip.
+ * Goal: an agent's link closing rescinds its outstanding offers (RESCIND); an agent marked
+ * unreachable sends every framework FAILURE and rescinds its offers; REVIVE clears the
+ * framework's decline filters; KILL of an unknown task answers TASK_LOST, of an ended one its
+ * latest state; SHUTDOWN of an executor kills the task it runs (command-executor convention:
+ * executor id = task id), and SHUTDOWN without its ids is refused naming the field.
+ * Method: a real LeaderSession, RegistryState and OfferBook; a fake Raft node that applies each
+ * proposal to the registry at once and hands its effects to the session; a recording sink.
+ */
+import { describe, expect, it } from 'vitest';
+import { decode } from '../../../src/lib/codec.js';
+import { ValidationError } from '../../../src/lib/errors.js';
+import { LeaderSession } from '../../../src/master/leader/session.js';
+import type { V1Event } from '../../../src/master/leader/scheduler-port.js';
+import type { RegistryCommand } from '../../../src/master/registry/commands.js';
+import { amountsOf } from '../../../src/master/registry/resources.js';
+import { RegistryState } from '../../../src/master/registry/state.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+import { T0 } from './registry-helpers.js';
+import { sessionDeps } from './session-helpers.js';
+
+const resources = (cpus: number, mem: number) => [
+  { name: 'cpus', type: 'SCALAR' as const, scalar: { value: cpus } },
+  { name: 'mem', type: 'SCALAR' as const, scalar: { value: mem } },
+];
+
+function setUp() {
+  const clock = new ManualClock();
+  const registry = new RegistryState();
+  const proposed: RegistryCommand[] = [];
+  const node = {
+    id: 'm1',
+    propose: async (data: Uint8Array) => {
+      const command = decode<RegistryCommand>(data);
+      proposed.push(command);
+      return registry.apply(command as never, 0);
+    },
+  };
+  const session = new LeaderSession(sessionDeps(node, registry, clock));
+  registry.effectsListener = (effects) => session.handleEffects(effects);
+  const apply = (command: unknown): unknown => {
+    const result = registry.apply(command as never, 0);
+    if (!result.ok) throw new Error(result.error);
+    return result.value;
+  };
+  apply({ t: 'reg.agent.register', agentId: 'a1', hostname: 'h1', httpAddress: 'h1:5051', resources: resources(2, 1024), attributes: {}, nowMs: T0 });
+  const { frameworkId } = apply({ t: 'reg.framework.subscribe', frameworkId: null, idPrefix: 'm', info: { user: 'u', name: 'f' }, internal: false, nowMs: T0 }) as { frameworkId: string };
+  const events: V1Event[] = [];
+  session.subscriptions.set({ frameworkId, streamId: 's1', internal: false, sink: { send: (event) => void events.push(event), close: () => {} } });
+  const call = (type: string, payload: Record<string, unknown> = {}) => session.scheduler.call({ type, framework_id: { value: frameworkId }, ...payload }, 's1');
+  const launch = (taskId: string) =>
+    apply({
+      t: 'reg.task.launch',
+      tasks: [{ taskId, frameworkId, agentId: 'a1', name: taskId, resources: resources(0.5, 64), spec: { taskId, frameworkId, command: { shell: true, value: 'true' } } }],
+      nowMs: T0,
+    });
+  const updates = () => events.filter((e) => e.type === 'UPDATE').map((e) => (e['update'] as { status: { task_id: { value: string }; state: string; message?: string } }).status);
+  return { clock, registry, session, frameworkId, events, proposed, call, launch, apply, updates };
+}
+
+describe('leader events and calls', () => {
+  it('an agent link closing rescinds that agent\'s outstanding offers', () => {
+    const t = setUp();
+    const offer = t.session.offers.add(t.frameworkId, 'a1', amountsOf(resources(1, 64)), T0);
+    t.session.agentLinkClosed('a1');
+    expect(t.events).toContainEqual({ type: 'RESCIND', rescind: { offer_id: { value: offer.id } } });
+    expect(t.session.offers.size).toBe(0);
+    t.session.stop('test');
+  });
+
+  it('an agent marked unreachable: FAILURE to every framework, its offers rescinded', async () => {
+    const t = setUp();
+    const offer = t.session.offers.add(t.frameworkId, 'a1', amountsOf(resources(1, 64)), T0);
+    await t.session.propose({ t: 'reg.agent.unreachable', agentId: 'a1', nowMs: T0 + 1 } as RegistryCommand);
+    expect(t.events).toContainEqual({ type: 'FAILURE', failure: { agent_id: { value: 'a1' } } });
+    expect(t.events).toContainEqual({ type: 'RESCIND', rescind: { offer_id: { value: offer.id } } });
+    t.session.stop('test');
+  });
+
+  it('REVIVE clears the framework\'s decline filters and unsuppresses it', async () => {
+    const t = setUp();
+    t.session.offers.refuse(t.frameworkId, { agentId: 'a1', expiresAtMs: T0 + 3_600_000, amounts: null });
+    t.session.offers.setSuppressed(t.frameworkId, true);
+    expect(t.session.offers.filtersOf(t.frameworkId, T0)).toHaveLength(1);
+    await t.call('REVIVE');
+    expect(t.session.offers.filtersOf(t.frameworkId, T0)).toEqual([]);
+    expect(t.session.offers.isSuppressed(t.frameworkId)).toBe(false);
+    t.session.stop('test');
+  });
+
+  it('KILL of an unknown task answers TASK_LOST; of an ended task, its latest state', async () => {
+    const t = setUp();
+    await t.call('KILL', { kill: { task_id: { value: 'ghost' }, agent_id: { value: 'a1' } } });
+    expect(t.updates()).toContainEqual(expect.objectContaining({ task_id: { value: 'ghost' }, state: 'TASK_LOST', message: 'Attempted to kill an unknown task' }));
+    t.launch('done');
+    t.apply({ t: 'reg.task.status', agentId: 'a1', source: 'agent', update: { taskId: 'done', frameworkId: t.frameworkId, state: 'TASK_FINISHED', uuid: 'u1', timestampMs: T0 }, nowMs: T0 });
+    t.events.length = 0;
+    await t.call('KILL', { kill: { task_id: { value: 'done' } } });
+    expect(t.updates()).toEqual([expect.objectContaining({ task_id: { value: 'done' }, state: 'TASK_FINISHED' })]);
+    expect(t.proposed.map((c) => c.t)).not.toContain('reg.task.kill');
+    t.session.stop('test');
+  });
+
+  it('SHUTDOWN kills the task its executor runs; needs executor_id and agent_id', async () => {
+    const t = setUp();
+    t.launch('web');
+    await t.call('SHUTDOWN', { shutdown: { executor_id: { value: 'web' }, agent_id: { value: 'a1' } } });
+    expect(t.proposed.filter((c) => c.t === 'reg.task.kill')).toEqual([expect.objectContaining({ frameworkId: t.frameworkId, taskId: 'web' })]);
+    // Another agent's executor of that name, or one running nothing: nothing to do.
+    await t.call('SHUTDOWN', { shutdown: { executor_id: { value: 'web' }, agent_id: { value: 'a2' } } });
+    await t.call('SHUTDOWN', { shutdown: { executor_id: { value: 'idle' }, agent_id: { value: 'a1' } } });
+    expect(t.proposed.filter((c) => c.t === 'reg.task.kill')).toHaveLength(1);
+    await expect(t.call('SHUTDOWN', { shutdown: { agent_id: { value: 'a1' } } })).rejects.toThrow(ValidationError);
+    await expect(t.call('SHUTDOWN', { shutdown: { executor_id: { value: 'web' } } })).rejects.toThrow("Expecting 'shutdown.agent_id' to be present");
+    t.session.stop('test');
+  });
+});
