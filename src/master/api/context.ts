@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/log.js';
 import type { RaftNode } from '../../raft/driver.js';
 import type { MasterStateMachine } from '../state/machine.js';
 import type { SchedulerPort } from '../leader/scheduler-port.js';
+import type { AgentOperationsPort } from '../leader/operator-agents.js';
 import type { ReservationPort } from '../leader/operator-reservations.js';
 import type { RegistryView, WireResource } from '../registry/types.js';
 import type { AllocationStats } from '../leader/allocation.js';
@@ -39,6 +40,8 @@ export interface MasterContext {
   /** Operator reservations (`/master/reserve`, RESERVE_RESOURCES…) while this replica leads and
    * has caught up; null otherwise. */
   reservations?: () => ReservationPort | null;
+  /** Operator calls about agents (MARK_AGENT_GONE) while this replica leads; null otherwise. */
+  agentOperations?: () => AgentOperationsPort | null;
   /** The leader's allocation loop counters while this replica leads; null otherwise. */
   allocation?: () => AllocationStats | null;
   /** Process start, for /master/state `start_time` and uptime metrics. */

@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/log.js';
 import { AgentGateway } from '../agents/gateway.js';
 import { leaderHttpAddress, type MasterContext, type OfferView } from '../api/context.js';
 import { offerResourcesJson } from './offer-resources.js';
+import { LeaderAgentOperations } from './operator-agents.js';
 import { LeaderReservations } from './operator-reservations.js';
 import { RegistryState } from '../registry/state.js';
 import type { SchedulerPort } from './scheduler-port.js';
@@ -48,6 +49,7 @@ export class MasterEngine {
     context.offers = () => this.offerViews();
     context.allocation = () => (this.session?.ready ? this.session.allocation.stats : null);
     context.reservations = () => (this.session?.ready ? new LeaderReservations(this.session) : null);
+    context.agentOperations = () => (this.session?.ready ? new LeaderAgentOperations(this.session) : null);
     this.gateway = new AgentGateway(context, () => this.session);
     context.node.onLeaderChange((soft, term) => {
       if (soft.role === 'leader') this.lead(term);

@@ -66,6 +66,8 @@ export type RegistryCommand =
   | ({ t: 'reg.agent.reregister'; nowMs: number; tasks: ReportedTask[]; known?: KnownTaskReport[]; digest?: string } & ReregisterDescription)
   /** The leader saw too many missed heartbeats. */
   | { t: 'reg.agent.unreachable'; agentId: string; nowMs: number }
+  /** An operator's MARK_AGENT_GONE: the agent's tasks end, it is told to shut down, its id never comes back. */
+  | { t: 'reg.agent.markGone'; agentId: string; nowMs: number }
   | {
       t: 'reg.framework.subscribe';
       /** Null: a new framework; the reducer names it `<idPrefix>-<NNNN>`. */
@@ -267,6 +269,7 @@ export function validateRegistryCommand(command: unknown): CommandProblem | null
     case 'reg.agent.reregister':
       return (c['asHeld'] === undefined ? checkAgent(c) : checkHeld(c)) ?? checkReportedTasks(c['tasks']) ?? checkKnownTasks(c['known']) ?? checkDigest(c);
     case 'reg.agent.unreachable':
+    case 'reg.agent.markGone':
       return isNonEmpty(c['agentId']) ? null : problem('agentId', 'is required');
     case 'reg.framework.subscribe': {
       if (c['frameworkId'] !== null && !isNonEmpty(c['frameworkId'])) return problem('frameworkId', 'must be a non-empty string or null');

@@ -227,6 +227,8 @@ export class RegistryState implements StatePart, RegistryView {
         return this.reregisterAgent(command);
       case 'reg.agent.unreachable':
         return this.markUnreachable(command.agentId, command.nowMs);
+      case 'reg.agent.markGone':
+        return this.markGone(command.agentId, command.nowMs);
       case 'reg.framework.subscribe':
         return this.subscribeFramework(command);
       case 'reg.framework.disconnect':
@@ -328,6 +330,15 @@ export class RegistryState implements StatePart, RegistryView {
     entry.machine = snapshot;
     this.collect(effects);
     return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+  }
+
+  /** Idempotent, as Mesos's: marking a gone agent gone again changes nothing. A removed agent
+   * (its registry entry expired) is not there to mark. */
+  private markGone(agentId: string, nowMs: number): ApplyResult {
+    const entry = this.tables.agents.get(agentId);
+    if (!entry || entry.machine.value === 'removed') return { ok: false, error: `unknown agent ${agentId}` };
+    if (entry.machine.value === 'gone') return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+    return this.stepAgent(agentId, { type: 'agent.markedGone', nowMs });
   }
 
   private stepAgent(agentId: string, event: AgentEvent): ApplyResult {

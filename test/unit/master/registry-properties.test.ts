@@ -49,6 +49,8 @@ const commandArbitrary: fc.Arbitrary<(nowMs: number) => RegistryCommand> = fc.on
   ) },
   { weight: 1, arbitrary: fc.tuple(pick(FRAMEWORKS), pick(TASKS)).map(([fw, task]) => (nowMs: number) => ({ t: 'reg.task.kill', frameworkId: fw, taskId: task, nowMs }) as RegistryCommand) },
   { weight: 1, arbitrary: pick(AGENTS).map((agent) => (nowMs: number) => ({ t: 'reg.agent.unreachable', agentId: agent, nowMs }) as RegistryCommand) },
+  // Gone is for good: only the last agent, so the others keep their histories.
+  { weight: 1, arbitrary: fc.constant((nowMs: number) => ({ t: 'reg.agent.markGone', agentId: AGENTS[AGENTS.length - 1]!, nowMs }) as RegistryCommand) },
   // Some reports by id and state only (`known`), as a leader sends those it holds on the agent;
   // here they need not be held at all.
   { weight: 1, arbitrary: fc.tuple(pick(AGENTS), fc.subarray(TASKS), fc.subarray(TASKS)).map(([agent, reported, byId]) => (nowMs: number) => ({
@@ -187,11 +189,13 @@ describe('registry properties', () => {
     else if (stale.length > 0 && which % 3 === 1) stale[which % stale.length] = { ...stale[which % stale.length]!, state: stale[which % stale.length]!.state === 'TASK_RUNNING' ? 'TASK_STAGING' : 'TASK_RUNNING' };
     else stale.push({ frameworkId: FRAMEWORKS[which % 2]!, taskId: 'not-held', state: 'TASK_RUNNING' });
     const before = r.snapshotBytes();
+    // A gone agent is refused whole whatever it reports (its id never comes back).
+    const unchanged = held.machine.value === 'gone' ? { ok: false, error: `agent ${agentId} was removed and cannot come back` } : { ok: true, value: { kind: 'tasksChanged', agentId } };
     const staleResult = r.apply({ t: 'reg.agent.reregister', ...description, tasks: [], digest: taskDigestOf(stale), nowMs });
-    expect(staleResult).toEqual({ ok: true, value: { kind: 'tasksChanged', agentId } });
+    expect(staleResult).toEqual(unchanged);
     expect(r.snapshotBytes()).toBe(before);
     expect(r.effects).toEqual([]);
-    expect(r.apply({ t: 'reg.agent.reregister', agentId, asHeld: true, tasks: [], digest: taskDigestOf(stale), nowMs })).toEqual({ ok: true, value: { kind: 'tasksChanged', agentId } });
+    expect(r.apply({ t: 'reg.agent.reregister', agentId, asHeld: true, tasks: [], digest: taskDigestOf(stale), nowMs })).toEqual(unchanged);
     expect(r.snapshotBytes()).toBe(before);
     // An agent the registry does not know has no description to stand for, even with no tasks.
     expect(r.apply({ t: 'reg.agent.reregister', agentId: 'a-unknown', asHeld: true, tasks: [], digest: taskDigestOf([]), nowMs })).toEqual({ ok: true, value: { kind: 'tasksChanged', agentId: 'a-unknown' } });

@@ -4,13 +4,15 @@
  * unreachable sends every framework FAILURE and rescinds its offers; REVIVE clears the
  * framework's decline filters; KILL of an unknown task answers TASK_LOST, of an ended one its
  * latest state; SHUTDOWN of an executor kills the task it runs (command-executor convention:
- * executor id = task id), and SHUTDOWN without its ids is refused naming the field.
+ * executor id = task id), and SHUTDOWN without its ids is refused naming the field; an operator's
+ * MARK_AGENT_GONE ends the agent's tasks and its id for good.
  * Method: a real LeaderSession, RegistryState and OfferBook; a fake Raft node that applies each
  * proposal to the registry at once and hands its effects to the session; a recording sink.
  */
 import { describe, expect, it } from 'vitest';
 import { decode } from '../../../src/lib/codec.js';
-import { ValidationError } from '../../../src/lib/errors.js';
+import { NotFoundError, ValidationError } from '../../../src/lib/errors.js';
+import { LeaderAgentOperations } from '../../../src/master/leader/operator-agents.js';
 import { LeaderSession } from '../../../src/master/leader/session.js';
 import type { V1Event } from '../../../src/master/leader/scheduler-port.js';
 import type { RegistryCommand } from '../../../src/master/registry/commands.js';
@@ -25,7 +27,7 @@ const resources = (cpus: number, mem: number) => [
   { name: 'mem', type: 'SCALAR' as const, scalar: { value: mem } },
 ];
 
-function setUp() {
+function setUp(frameworkInfo: Record<string, unknown> = {}) {
   const clock = new ManualClock();
   const registry = new RegistryState();
   const proposed: RegistryCommand[] = [];
@@ -45,7 +47,7 @@ function setUp() {
     return result.value;
   };
   apply({ t: 'reg.agent.register', agentId: 'a1', hostname: 'h1', httpAddress: 'h1:5051', resources: resources(2, 1024), attributes: {}, nowMs: T0 });
-  const { frameworkId } = apply({ t: 'reg.framework.subscribe', frameworkId: null, idPrefix: 'm', info: { user: 'u', name: 'f' }, internal: false, nowMs: T0 }) as { frameworkId: string };
+  const { frameworkId } = apply({ t: 'reg.framework.subscribe', frameworkId: null, idPrefix: 'm', info: { user: 'u', name: 'f', ...frameworkInfo }, internal: false, nowMs: T0 }) as { frameworkId: string };
   const events: V1Event[] = [];
   session.subscriptions.set({ frameworkId, streamId: 's1', internal: false, sink: { send: (event) => void events.push(event), close: () => {} } });
   const call = (type: string, payload: Record<string, unknown> = {}) => session.scheduler.call({ type, framework_id: { value: frameworkId }, ...payload }, 's1');
@@ -113,6 +115,35 @@ describe('leader events and calls', () => {
     expect(t.proposed.filter((c) => c.t === 'reg.task.kill')).toHaveLength(1);
     await expect(t.call('SHUTDOWN', { shutdown: { agent_id: { value: 'a1' } } })).rejects.toThrow(ValidationError);
     await expect(t.call('SHUTDOWN', { shutdown: { executor_id: { value: 'web' } } })).rejects.toThrow("Expecting 'shutdown.agent_id' to be present");
+    t.session.stop('test');
+  });
+
+  it('MARK_AGENT_GONE: the agent is gone for good, its tasks end, its offers are rescinded; again is a no-op', async () => {
+    const t = setUp();
+    t.launch('web');
+    const offer = t.session.offers.add(t.frameworkId, 'a1', amountsOf(resources(1, 64)), T0);
+    const operations = new LeaderAgentOperations(t.session);
+    await operations.markGone('a1');
+    expect(t.registry.agent('a1')!.machine.value).toBe('gone');
+    // Not partition-aware: TASK_LOST (TASK_GONE_BY_OPERATOR is for frameworks that are).
+    expect(t.registry.task(t.frameworkId, 'web')!.state).toBe('TASK_LOST');
+    expect(t.updates()).toContainEqual(expect.objectContaining({ task_id: { value: 'web' }, state: 'TASK_LOST' }));
+    expect(t.events).toContainEqual({ type: 'RESCIND', rescind: { offer_id: { value: offer.id } } });
+    await operations.markGone('a1');
+    expect(t.proposed.filter((c) => c.t === 'reg.agent.markGone')).toHaveLength(2);
+    await expect(operations.markGone('a9')).rejects.toThrow(NotFoundError);
+    // Its id never comes back.
+    const back = t.registry.apply({ t: 'reg.agent.reregister', agentId: 'a1', hostname: 'h1', httpAddress: 'h1:5051', resources: resources(2, 1024), attributes: {}, tasks: [], nowMs: T0 + 5 } as never, 0);
+    expect(back).toMatchObject({ ok: false, error: expect.stringContaining('cannot come back') });
+    t.session.stop('test');
+  });
+
+  it('MARK_AGENT_GONE for a partition-aware framework: TASK_GONE_BY_OPERATOR', async () => {
+    const t = setUp({ capabilities: [{ type: 'PARTITION_AWARE' }] });
+    t.launch('db');
+    await new LeaderAgentOperations(t.session).markGone('a1');
+    expect(t.registry.task(t.frameworkId, 'db')!.state).toBe('TASK_GONE_BY_OPERATOR');
+    expect(t.registry.task(t.frameworkId, 'db')!.statuses.at(-1)).toMatchObject({ reason: 'REASON_AGENT_REMOVED_BY_OPERATOR' });
     t.session.stop('test');
   });
 });

@@ -9,7 +9,7 @@
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
-import { ValidationError } from '../../../lib/errors.js';
+import { UnavailableError, ValidationError } from '../../../lib/errors.js';
 import { leaderHttpAddress, type MasterContext, type OfferView } from '../context.js';
 import { redirectUnlessLeader } from '../redirect.js';
 import type { RegistryView } from '../../registry/types.js';
@@ -119,6 +119,24 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
     }
   }
 
+  /** v1 MARK_AGENT_GONE: `{mark_agent_gone:{agent_id:{value}}}` → 200 once committed (Mesos 1.5+). */
+  async function markAgentGone(body: Record<string, unknown>, reply: FastifyReply): Promise<unknown> {
+    const decision = await gate(context, false);
+    if (decision.kind === 'redirect') return reply.code(307).header('location', `//${decision.leader}/api/v1`).send();
+    if (decision.kind === 'unavailable') return text(reply, 503, decision.message);
+    const payload = body['mark_agent_gone'];
+    const agentId = typeof payload === 'object' && payload !== null ? (payload as { agent_id?: { value?: unknown } }).agent_id?.value : undefined;
+    try {
+      if (typeof agentId !== 'string' || agentId === '') throw new ValidationError('mark_agent_gone.agent_id', "Expecting 'mark_agent_gone.agent_id' to be present");
+      const port = context.agentOperations?.() ?? null;
+      if (!port) throw new UnavailableError('Master has not finished recovery');
+      await port.markGone(agentId);
+      return reply.code(200).send();
+    } catch (error) {
+      return answerError(reply, error);
+    }
+  }
+
   async function operatorCall(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     if (request.method !== 'POST') return reply.code(405).header('allow', 'POST').send();
     const contentType = mediaType(request.headers['content-type']);
@@ -137,6 +155,7 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
     if (typeof type !== 'string') return text(reply, 400, "Failed to convert JSON into Call protobuf: Expecting a string (enum name) for field 'type'");
     if (!(OPERATOR_CALL_TYPES as readonly string[]).includes(type)) return text(reply, 400, `Failed to convert JSON into Call protobuf: Failed to find enum for '${type}' (field 'type')`);
     if (type === 'RESERVE_RESOURCES' || type === 'UNRESERVE_RESOURCES') return reservationV1(type, body as Record<string, unknown>, reply);
+    if (type === 'MARK_AGENT_GONE') return markAgentGone(body as Record<string, unknown>, reply);
     if (!(SUPPORTED_OPERATOR_CALLS as readonly string[]).includes(type)) {
       return text(reply, 501, `${type} is not implemented by Kairos; supported: ${SUPPORTED_OPERATOR_CALLS.join(', ')}`);
     }

@@ -3,6 +3,7 @@
  * operator API, follower redirects and query validation.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NotFoundError } from '../../../../src/lib/errors.js';
 import { testServer, type TestServer } from '../api-support/fakes.js';
 
 let t: TestServer;
@@ -155,6 +156,48 @@ describe('POST /api/v1', () => {
     expect((await call({ type: 'GET_HEALTH' }, { 'content-type': 'application/x-protobuf' })).statusCode).toBe(415);
     expect((await call({ type: 'GET_HEALTH' }, { 'content-type': 'application/json', accept: 'application/x-protobuf' })).statusCode).toBe(406);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1' })).statusCode).toBe(405);
+  });
+
+  it('MARK_AGENT_GONE: 200 once recorded; 400 without the id, 404 for an unknown agent, 503 before recovery, 307 on a follower', async () => {
+    const marked: string[] = [];
+    t.context.agentOperations = () => ({
+      markGone: async (agentId: string) => {
+        if (agentId === 'nobody') throw new NotFoundError("Agent 'nobody' not found");
+        marked.push(agentId);
+      },
+    });
+    const gone = await call({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'S1' } } });
+    expect(gone.statusCode).toBe(200);
+    expect(marked).toEqual(['S1']);
+    const missing = await call({ type: 'MARK_AGENT_GONE', mark_agent_gone: {} });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.body).toBe("Expecting 'mark_agent_gone.agent_id' to be present");
+    expect((await call({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'nobody' } } })).statusCode).toBe(404);
+    t.context.agentOperations = () => null;
+    expect((await call({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'S1' } } })).statusCode).toBe(503);
+    t.node.isLeader = false;
+    t.node.leaderId = 'm2';
+    t.context.state.members.advertise({ id: 'm2', httpAddress: '10.0.0.2:5060', raftAddress: '10.0.0.2:5160', term: 4 });
+    const redirected = await call({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'S1' } } });
+    expect(redirected.statusCode).toBe(307);
+    expect(redirected.headers.location).toBe('//10.0.0.2:5060/api/v1');
+    expect(marked).toEqual(['S1']);
+  });
+
+  it('with no leader known: 503 for what needs the leader (after the election wait), health and version answered here', async () => {
+    t.node.isLeader = false;
+    t.node.leaderId = null;
+    const [state, v0, agents] = await Promise.all([
+      call({ type: 'GET_STATE' }),
+      t.app.inject({ method: 'GET', url: '/master/state' }),
+      call({ type: 'GET_AGENTS' }),
+    ]);
+    for (const response of [state, v0, agents]) expect(response.statusCode).toBe(503);
+    expect(state.body).toBe('No leader elected');
+    expect((await call({ type: 'GET_HEALTH' })).statusCode).toBe(200);
+    const version = await t.app.inject({ method: 'GET', url: '/version' });
+    expect(version.statusCode).toBe(200);
+    expect(version.json()).toMatchObject({ version: '0.1.0-test' });
   });
 
   it('followers answer reads with 307 to the leader, health and version themselves', async () => {
