@@ -5,7 +5,9 @@
  * framework's decline filters; KILL of an unknown task answers TASK_LOST, of an ended one its
  * latest state; SHUTDOWN of an executor kills the task it runs (command-executor convention:
  * executor id = task id), and SHUTDOWN without its ids is refused naming the field; an operator's
- * MARK_AGENT_GONE ends the agent's tasks and its id for good.
+ * MARK_AGENT_GONE ends the agent's tasks and its id for good; a re-SUBSCRIBE fails the older
+ * stream over; MESSAGE is relayed to the agent; explicit RECONCILE of an unknown task answers by
+ * its agent's state; HEARTBEATs go out every interval.
  * Method: a real LeaderSession, RegistryState and OfferBook; a fake Raft node that applies each
  * proposal to the registry at once and hands its effects to the session; a recording sink.
  */
@@ -13,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { decode } from '../../../src/lib/codec.js';
 import { NotFoundError, ValidationError } from '../../../src/lib/errors.js';
 import { LeaderAgentOperations } from '../../../src/master/leader/operator-agents.js';
-import { LeaderSession } from '../../../src/master/leader/session.js';
+import { DEFAULT_ENGINE_SETTINGS, LeaderSession } from '../../../src/master/leader/session.js';
 import type { V1Event } from '../../../src/master/leader/scheduler-port.js';
 import type { RegistryCommand } from '../../../src/master/registry/commands.js';
 import { amountsOf } from '../../../src/master/registry/resources.js';
@@ -33,6 +35,7 @@ function setUp(frameworkInfo: Record<string, unknown> = {}) {
   const proposed: RegistryCommand[] = [];
   const node = {
     id: 'm1',
+    readBarrier: async () => {},
     propose: async (data: Uint8Array) => {
       const command = decode<RegistryCommand>(data);
       proposed.push(command);
@@ -145,5 +148,72 @@ describe('leader events and calls', () => {
     expect(t.registry.task(t.frameworkId, 'db')!.state).toBe('TASK_GONE_BY_OPERATOR');
     expect(t.registry.task(t.frameworkId, 'db')!.statuses.at(-1)).toMatchObject({ reason: 'REASON_AGENT_REMOVED_BY_OPERATOR' });
     t.session.stop('test');
+  });
+
+  it('a second SUBSCRIBE with the id fails the first stream over: ERROR, closed, its stream id refused', async () => {
+    const t = setUp();
+    const sink = () => {
+      const sink = { events: [] as V1Event[], closed: null as string | null, send: (event: V1Event) => void sink.events.push(event), close: (reason: string) => void (sink.closed = reason) };
+      return sink;
+    };
+    const first = sink();
+    const subscribe = (id?: string) => ({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'g', failover_timeout: 60, ...(id ? { id: { value: id } } : {}) }, suppressed_roles: ['*'] } });
+    const one = await t.session.scheduler.subscribe(subscribe(), first);
+    expect(first.events.map((e) => e.type)).toEqual(['SUBSCRIBED', 'HEARTBEAT']);
+    expect(t.session.offers.isSuppressed(one.frameworkId)).toBe(true);
+    const second = sink();
+    const two = await t.session.scheduler.subscribe(subscribe(one.frameworkId), second);
+    expect(two.frameworkId).toBe(one.frameworkId);
+    expect(two.streamId).not.toBe(one.streamId);
+    expect(first.events.at(-1)).toMatchObject({ type: 'ERROR', error: { message: 'Framework failed over' } });
+    expect(first.closed).toBe('Framework failed over');
+    expect(second.events[0]).toMatchObject({ type: 'SUBSCRIBED', subscribed: { framework_id: { value: one.frameworkId } } });
+    await expect(t.session.scheduler.call({ type: 'REVIVE', framework_id: { value: one.frameworkId } }, one.streamId)).rejects.toThrow(/didn't match the stream ID/);
+    await t.session.scheduler.call({ type: 'REVIVE', framework_id: { value: one.frameworkId } }, two.streamId);
+    t.session.stop('test');
+  });
+
+  it('MESSAGE goes to the agent as frameworkMessage; each missing field is named', async () => {
+    const t = setUp();
+    const sent: unknown[] = [];
+    t.session.hub.send = (agentId: string, message: unknown) => (sent.push({ agentId, message }), true);
+    await t.call('MESSAGE', { message: { agent_id: { value: 'a1' }, executor_id: { value: 'web' }, data: 'aGk=' } });
+    expect(sent).toEqual([{ agentId: 'a1', message: { t: 'frameworkMessage', frameworkId: t.frameworkId, executorId: 'web', data: 'aGk=' } }]);
+    await expect(t.call('MESSAGE', { message: { executor_id: { value: 'web' }, data: 'aGk=' } })).rejects.toThrow("Expecting 'message.agent_id' to be present");
+    await expect(t.call('MESSAGE', { message: { agent_id: { value: 'a1' }, data: 'aGk=' } })).rejects.toThrow("Expecting 'message.executor_id' to be present");
+    await expect(t.call('MESSAGE', { message: { agent_id: { value: 'a1' }, executor_id: { value: 'web' } } })).rejects.toThrow("Expecting 'message.data' to be present");
+    expect(sent).toHaveLength(1);
+    t.session.stop('test');
+  });
+
+  it('explicit RECONCILE of an unknown task answers by its agent\'s state, partition-aware or TASK_LOST', async () => {
+    for (const aware of [true, false]) {
+      const t = setUp(aware ? { capabilities: [{ type: 'PARTITION_AWARE' }] } : {});
+      for (const agentId of ['a2', 'a3']) t.apply({ t: 'reg.agent.register', agentId, hostname: agentId, httpAddress: `${agentId}:5051`, resources: resources(1, 64), attributes: {}, nowMs: T0 });
+      t.apply({ t: 'reg.agent.unreachable', agentId: 'a2', nowMs: T0 + 1 });
+      t.apply({ t: 'reg.agent.markGone', agentId: 'a3', nowMs: T0 + 1 });
+      t.events.length = 0;
+      await t.call('RECONCILE', { reconcile: { tasks: [['x1', 'a1'], ['x2', 'a2'], ['x3', 'a3'], ['x4', 'nowhere']].map(([task, agent]) => ({ task_id: { value: task }, agent_id: { value: agent } })) } });
+      await new Promise((resolve) => setImmediate(resolve));
+      const states = Object.fromEntries(t.updates().map((u) => [u.task_id.value, u.state]));
+      expect(states).toEqual(aware
+        ? { x1: 'TASK_GONE', x2: 'TASK_UNREACHABLE', x3: 'TASK_GONE_BY_OPERATOR', x4: 'TASK_UNKNOWN' }
+        : { x1: 'TASK_LOST', x2: 'TASK_LOST', x3: 'TASK_LOST', x4: 'TASK_LOST' });
+      t.session.stop('test');
+    }
+  });
+
+  it('HEARTBEAT goes to every subscriber each scheduler heartbeat interval once the session runs', async () => {
+    const t = setUp();
+    await t.session.start();
+    const heartbeats = () => t.events.filter((e) => e.type === 'HEARTBEAT').length;
+    expect(heartbeats()).toBe(0);
+    t.clock.advance(DEFAULT_ENGINE_SETTINGS.schedulerHeartbeatMs);
+    expect(heartbeats()).toBe(1);
+    t.clock.advance(DEFAULT_ENGINE_SETTINGS.schedulerHeartbeatMs * 3);
+    expect(heartbeats()).toBe(4);
+    t.session.stop('test');
+    t.clock.advance(DEFAULT_ENGINE_SETTINGS.schedulerHeartbeatMs);
+    expect(heartbeats()).toBe(4);
   });
 });
