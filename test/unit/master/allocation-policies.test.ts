@@ -33,7 +33,7 @@ interface Setup {
   frameworkIds: string[];
 }
 
-function setUp(policy: PolicyName, agents: number, frameworks: Array<Partial<FrameworkInfoJson>>, roles: Record<string, RoleSettings> = {}): Setup {
+function setUp(policy: PolicyName, agents: number, frameworks: Array<Partial<FrameworkInfoJson>>, roles: Record<string, RoleSettings> = {}, attributes: (i: number) => Record<string, string> = () => ({})): Setup {
   const registry = new RegistryState();
   const apply = (command: unknown): unknown => {
     const result = registry.apply(command as never);
@@ -41,7 +41,7 @@ function setUp(policy: PolicyName, agents: number, frameworks: Array<Partial<Fra
     return result.value;
   };
   for (let i = 1; i <= agents; i++) {
-    apply({ t: 'reg.agent.register', agentId: `a${i}`, hostname: `h${i}`, httpAddress: `h${i}:5051`, resources: resources(1, 1024), attributes: {}, nowMs: 1 });
+    apply({ t: 'reg.agent.register', agentId: `a${i}`, hostname: `h${i}`, httpAddress: `h${i}:5051`, resources: resources(1, 1024), attributes: attributes(i), nowMs: 1 });
   }
   const frameworkIds = frameworks.map((info, i) => {
     const subscribed = apply({ t: 'reg.framework.subscribe', frameworkId: null, idPrefix: `m${i}`, info: { user: 'u', name: `f${i}`, ...info }, internal: false, nowMs: 1 });
@@ -112,6 +112,11 @@ describe('allocation inputs from the leader', () => {
     expect(firsts).toEqual([3, 3, 3, 3]);
     const withoutRoles = setUp('priority', 1, [{}, label('priority', '5'), label('priority', 'high')]);
     expect((await cycle(withoutRoles))[0]!.framework).toBe(1);
+  });
+
+  it('priority: agents by their priority attribute, highest first', async () => {
+    const setup = setUp('priority', 4, [{}], {}, (i) => (i === 1 ? {} : { priority: String([0, 0, 1, 9, 5][i]) }));
+    expect((await cycle(setup)).map((o) => o.agent)).toEqual(['a3', 'a4', 'a2', 'a1']);
   });
 
   it('DRF: a role of weight 3 gets three times the agents; a quota guarantee holds agents back', async () => {
