@@ -300,7 +300,9 @@ export class AllocationLoop {
       return cached;
     }
     const capacityCounts = countsOf(capacity);
-    const idleSinceMs = cached && !grew(cached.used, used) ? cached.idleSinceMs : cached ? nowMs : 0;
+    // Idle since this cycle when its used resources grew since the last; 0 when first seen.
+    let idleSinceMs = cached?.idleSinceMs ?? 0;
+    if (cached && grew(cached.used, used)) idleSinceMs = nowMs;
     const view: AgentView = {
       capacityFrom: capacity,
       used,

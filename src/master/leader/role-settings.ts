@@ -4,15 +4,12 @@
  * API. A framework's own priority comes from its FrameworkInfo label `priority` (a number).
  */
 import type { RoleInput } from '../../allocator/pack.js';
+import type { MasterConfig } from '../../cli/config.js';
 import type { FrameworkInfoJson } from '../registry/types.js';
 
-/** One role's settings; every field optional (weight 1, priority 0, no quota). */
-export interface RoleSettings {
-  weight?: number | undefined;
-  priority?: number | undefined;
-  /** Guaranteed amounts (cpus, mem in MB, disk in MB, gpus). */
-  quota?: { cpus?: number | undefined; mem?: number | undefined; disk?: number | undefined; gpus?: number | undefined } | undefined;
-}
+/** One role's settings as `--roles` validates them; every field optional (weight 1, priority 0,
+ * no quota; quota amounts: cpus, mem and disk in MB, gpus). */
+export type RoleSettings = MasterConfig['roles'][string];
 
 /** The allocator's input for `name`, with its configured settings if any. */
 export function roleInput(name: string, settings: Readonly<Record<string, RoleSettings>>): RoleInput {

@@ -4,7 +4,7 @@
  * route and the in-process Chronos framework both call it.
  */
 import { randomUUID } from 'node:crypto';
-import type { TaskStateName } from '../../actors/task-state.js';
+import { isTerminalTaskState, type TaskStateName } from '../../actors/task-state.js';
 import { ConflictError, KairosError, LeadershipLostError, TimeoutError, ValidationError } from '../../lib/errors.js';
 import type { LaunchRecord } from '../registry/commands.js';
 import { addPools, emptyPools, totalOfPools } from '../registry/reservations.js';
@@ -254,7 +254,7 @@ export class LeaderScheduler implements SchedulerPort {
       agent: session.registry.agent(agentId),
       isLiveTask: (taskId) => {
         const task = session.registry.task(framework.id, taskId);
-        return task !== undefined && !this.isTerminal(task);
+        return task !== undefined && !isTerminalTaskState(task.state);
       },
     });
     for (const problem of plan.taskErrors) this.masterUpdate(framework, problem.taskId, agentId, 'TASK_ERROR', problem.reason ?? 'REASON_TASK_INVALID', problem.message);
@@ -349,7 +349,7 @@ export class LeaderScheduler implements SchedulerPort {
     if (taskId === undefined) throw new ValidationError('kill.task_id', "Expecting 'kill.task_id' to be present");
     const task = this.session.registry.task(framework.id, taskId);
     const agentId = task?.agentId ?? idValue(kill['agent_id']) ?? '';
-    if (!task || this.isTerminal(task)) {
+    if (!task || isTerminalTaskState(task.state)) {
       if (task) this.sendLatest(framework, task);
       else this.masterUpdate(framework, taskId, agentId, 'TASK_LOST', 'REASON_RECONCILIATION', 'Attempted to kill an unknown task');
       return;
@@ -368,7 +368,7 @@ export class LeaderScheduler implements SchedulerPort {
     if (executorId === undefined) throw new ValidationError('shutdown.executor_id', "Expecting 'shutdown.executor_id' to be present");
     if (agentId === undefined) throw new ValidationError('shutdown.agent_id', "Expecting 'shutdown.agent_id' to be present");
     const task = this.session.registry.task(framework.id, executorId);
-    if (!task || task.agentId !== agentId || this.isTerminal(task)) return;
+    if (!task || task.agentId !== agentId || isTerminalTaskState(task.state)) return;
     await this.session.propose({ t: 'reg.task.kill', frameworkId: framework.id, taskId: executorId, nowMs: this.session.clock.nowMs() });
   }
 
@@ -383,9 +383,6 @@ export class LeaderScheduler implements SchedulerPort {
     this.session.hub.send(agentId, { t: 'ack', taskId, uuid: uuidFromBytes(uuid) });
   }
 
-  private isTerminal(task: TaskEntry): boolean {
-    return ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR'].includes(task.state);
-  }
 
   private sendLatest(framework: FrameworkEntry, task: TaskEntry): void {
     const fields = statusFieldsOf(task, task.statuses[task.statuses.length - 1]);

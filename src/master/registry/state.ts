@@ -67,6 +67,12 @@ export type RegistryEffect = Effect & { frameworkId?: string };
 type EffectsListener = (effects: readonly RegistryEffect[], command: RegistryCommand) => void;
 
 const FAILOVER_TIMEOUT_CAP_MS = 365 * 24 * 3_600_000;
+
+/** The result of a command that changed one agent. */
+function agentApplied(agentId: string): ApplyResult {
+  return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+}
+
 /** After a leader change every framework has at least this long to re-subscribe. */
 export const LEADER_CHANGE_GRACE_MS = 120_000;
 
@@ -274,7 +280,7 @@ export class RegistryState implements StatePart, RegistryView {
       machine: active.snapshot,
     });
     this.collect([...first.effects, ...active.effects]);
-    return { ok: true, value: { kind: 'agent', agentId: command.agentId } satisfies RegistryResult };
+    return agentApplied(command.agentId);
   }
 
   private reregisterAgent(command: Extract<RegistryCommand, { t: 'reg.agent.reregister' }>): ApplyResult {
@@ -311,7 +317,7 @@ export class RegistryState implements StatePart, RegistryView {
     }
     if (command.digest !== undefined) reconcileUnchangedTasks(this.reconcileHost, command.agentId);
     else reconcileReportedTasks(this.reconcileHost, command.agentId, command.tasks, command.nowMs, command.known);
-    return { ok: true, value: { kind: 'agent', agentId: command.agentId } satisfies RegistryResult };
+    return agentApplied(command.agentId);
   }
 
   private markUnreachable(agentId: string, nowMs: number): ApplyResult {
@@ -329,7 +335,7 @@ export class RegistryState implements StatePart, RegistryView {
     if (snapshot.value !== 'unreachable') return { ok: false, error: `agent ${agentId} did not become unreachable` };
     entry.machine = snapshot;
     this.collect(effects);
-    return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+    return agentApplied(agentId);
   }
 
   /** Idempotent, as Mesos's: marking a gone agent gone again changes nothing. A removed agent
@@ -337,7 +343,7 @@ export class RegistryState implements StatePart, RegistryView {
   private markGone(agentId: string, nowMs: number): ApplyResult {
     const entry = this.tables.agents.get(agentId);
     if (!entry || entry.machine.value === 'removed') return { ok: false, error: `unknown agent ${agentId}` };
-    if (entry.machine.value === 'gone') return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+    if (entry.machine.value === 'gone') return agentApplied(agentId);
     return this.stepAgent(agentId, { type: 'agent.markedGone', nowMs });
   }
 
@@ -348,7 +354,7 @@ export class RegistryState implements StatePart, RegistryView {
     if (!moved.handled) return { ok: false, error: `agent ${agentId} (${entry.machine.value}) ignores ${event.type}` };
     entry.machine = moved.snapshot;
     this.collect(moved.effects);
-    return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+    return agentApplied(agentId);
   }
 
   private subscribeFramework(command: Extract<RegistryCommand, { t: 'reg.framework.subscribe' }>): ApplyResult {
@@ -408,7 +414,7 @@ export class RegistryState implements StatePart, RegistryView {
     if (typeof agent === 'string') return { ok: false, error: agent };
     const problem = changeReservations(agent, change, this.usedPoolsOnAgent(agentId), resources);
     if (problem) return { ok: false, error: problem };
-    return { ok: true, value: { kind: 'agent', agentId } satisfies RegistryResult };
+    return agentApplied(agentId);
   }
 
   /** The agent whose reservations may change, or why not: it must be known and not removed. */

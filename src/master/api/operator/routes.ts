@@ -102,39 +102,43 @@ export function registerOperatorRoutes(app: FastifyInstance, context: MasterCont
     }
   });
 
-  /** v1 RESERVE_RESOURCES / UNRESERVE_RESOURCES: `{agent_id:{value}, resources:[…]}` → 202 once committed. */
-  async function reservationV1(type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES', body: Record<string, unknown>, reply: FastifyReply): Promise<unknown> {
+  /**
+   * A v1 call about one agent (`{"<type in lower case>":{"agent_id":{"value"},…}}`) that only the
+   * caught-up leader serves: 307 to the leader, 503 while none, 400 without the agent id, then
+   * the status `run` resolves with once the change is committed; typed errors as their statuses.
+   */
+  async function leaderAgentCall(type: string, body: Record<string, unknown>, reply: FastifyReply, run: (agentId: string, payload: Record<string, unknown>) => Promise<number>): Promise<unknown> {
     const decision = await gate(context, false);
     if (decision.kind === 'redirect') return reply.code(307).header('location', `//${decision.leader}/api/v1`).send();
     if (decision.kind === 'unavailable') return text(reply, 503, decision.message);
     const key = type.toLowerCase();
-    const payload = body[key];
-    const agentId = typeof payload === 'object' && payload !== null ? (payload as { agent_id?: { value?: unknown } }).agent_id?.value : undefined;
+    const payload = typeof body[key] === 'object' && body[key] !== null ? (body[key] as Record<string, unknown>) : {};
+    const agentId = (payload['agent_id'] as { value?: unknown } | null | undefined)?.value;
     try {
       if (typeof agentId !== 'string') throw new ValidationError(`${key}.agent_id`, `Expecting '${key}.agent_id' to be present`);
-      await reservationCall(context, type === 'RESERVE_RESOURCES' ? 'reserve' : 'unreserve', agentId, (payload as { resources?: unknown }).resources);
-      return reply.code(202).send();
+      return reply.code(await run(agentId, payload)).send();
     } catch (error) {
       return answerError(reply, error);
     }
   }
 
+  /** v1 RESERVE_RESOURCES / UNRESERVE_RESOURCES: `{agent_id:{value}, resources:[…]}` → 202 once committed. */
+  function reservationV1(type: 'RESERVE_RESOURCES' | 'UNRESERVE_RESOURCES', body: Record<string, unknown>, reply: FastifyReply): Promise<unknown> {
+    return leaderAgentCall(type, body, reply, async (agentId, payload) => {
+      await reservationCall(context, type === 'RESERVE_RESOURCES' ? 'reserve' : 'unreserve', agentId, payload['resources']);
+      return 202;
+    });
+  }
+
   /** v1 MARK_AGENT_GONE: `{mark_agent_gone:{agent_id:{value}}}` → 200 once committed (Mesos 1.5+). */
-  async function markAgentGone(body: Record<string, unknown>, reply: FastifyReply): Promise<unknown> {
-    const decision = await gate(context, false);
-    if (decision.kind === 'redirect') return reply.code(307).header('location', `//${decision.leader}/api/v1`).send();
-    if (decision.kind === 'unavailable') return text(reply, 503, decision.message);
-    const payload = body['mark_agent_gone'];
-    const agentId = typeof payload === 'object' && payload !== null ? (payload as { agent_id?: { value?: unknown } }).agent_id?.value : undefined;
-    try {
-      if (typeof agentId !== 'string' || agentId === '') throw new ValidationError('mark_agent_gone.agent_id', "Expecting 'mark_agent_gone.agent_id' to be present");
+  function markAgentGone(body: Record<string, unknown>, reply: FastifyReply): Promise<unknown> {
+    return leaderAgentCall('MARK_AGENT_GONE', body, reply, async (agentId) => {
+      if (agentId === '') throw new ValidationError('mark_agent_gone.agent_id', "Expecting 'mark_agent_gone.agent_id' to be present");
       const port = context.agentOperations?.() ?? null;
       if (!port) throw new UnavailableError('Master has not finished recovery');
       await port.markGone(agentId);
-      return reply.code(200).send();
-    } catch (error) {
-      return answerError(reply, error);
-    }
+      return 200;
+    });
   }
 
   async function operatorCall(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
